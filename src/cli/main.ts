@@ -1,0 +1,240 @@
+// `lens`: the engine from the command line. Every user mistake ends as one line on stderr and exit 1.
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { classify, zeroShot, type LabelScore } from '../engine/classify.js';
+import type { LensModel } from '../engine/model.js';
+import { DEFAULT_WINDOW_BUDGET, PreparedDocument, answerDocument } from '../engine/qa/document.js';
+import { BertTokenizer, Vocab } from '../engine/tokenizer/index.js';
+import { evalRetrieval } from '../eval/retrieval.js';
+import { evalSquad } from '../eval/squad.js';
+import { loadSquad } from '../eval/squad-data.js';
+import { evalSst2, loadSst2 } from '../eval/sst2.js';
+import { compareWindows } from '../eval/windows.js';
+import { ARCHS, type Arch, type ModelTask } from '../modelgen/mobilebert-config.js';
+import { makeModelFolder } from '../modelgen/model-folder.js';
+import { bertUncasedVocabLines } from '../modelgen/vocab-from-npm.js';
+import { loadModelDir } from './model-dir.js';
+import { progressReporter } from './progress.js';
+
+const USAGE = `lens: MobileBERT question answering and classification, on this machine
+
+usage:
+  lens model make --arch mobilebert|tiny --task qa|classify [--labels a,b,c] --out DIR [--seed N]
+  lens qa --model DIR (--context FILE | --text STR) --question STR [--top K] [--budget N|all] [--json]
+  lens classify --model DIR --text STR [--pair STR] [--labels a,b,c [--multi-label] [--template STR]] [--json]
+  lens eval windows --data DIR               rebuild the SQuAD reference windows and compare
+  lens eval squad --model DIR --data DIR [--limit N] [--json]
+  lens eval sst2 --model DIR --data FILE [--limit N] [--json]
+  lens eval retrieval --data DIR [--budget N] [--no-pack] [--json]
+
+options for commands that load a model: --threads N (WebAssembly threads, default 1)`;
+
+class UsageError extends Error {}
+
+type Values = Record<string, string | boolean | undefined>;
+
+const COMMON = { json: { type: 'boolean' }, threads: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
+
+function parse(args: string[], options: ParseArgsConfig['options']): Values {
+  try {
+    return parseArgs({ args, options: { ...COMMON, ...options }, strict: true, allowPositionals: false }).values as Values;
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+function str(values: Values, name: string, required: true): string;
+function str(values: Values, name: string, required?: false): string | undefined;
+function str(values: Values, name: string, required = false): string | undefined {
+  const v = values[name];
+  if (typeof v === 'string') return v;
+  if (required) throw new UsageError(`--${name} is required`);
+  return undefined;
+}
+
+function int(values: Values, name: string, min: number): number | undefined {
+  const v = str(values, name);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be a whole number >= ${min} (got "${v}")`);
+  return n;
+}
+
+function list(value: string | undefined): string[] | undefined {
+  return value?.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+async function withModel<T>(values: Values, fn: (model: LensModel) => Promise<T>): Promise<T> {
+  const model = await loadModelDir(str(values, 'model', true), { numThreads: int(values, 'threads', 1) ?? 1 });
+  try {
+    return await fn(model);
+  } finally {
+    await model.release();
+  }
+}
+
+function print(values: Values, json: unknown, text: string): void {
+  process.stdout.write(values.json ? `${JSON.stringify(json, null, 2)}\n` : `${text}\n`);
+}
+
+async function modelMake(args: string[]): Promise<void> {
+  const v = parse(args, { arch: { type: 'string' }, task: { type: 'string' }, labels: { type: 'string' }, out: { type: 'string' }, seed: { type: 'string' } });
+  const arch = str(v, 'arch') ?? 'mobilebert';
+  if (!(arch in ARCHS)) throw new UsageError(`--arch must be one of ${Object.keys(ARCHS).join(', ')} (got "${arch}")`);
+  const taskName = str(v, 'task', true);
+  let task: ModelTask;
+  if (taskName === 'qa') {
+    if (v.labels) throw new UsageError('--labels is for --task classify');
+    task = { kind: 'qa' };
+  } else if (taskName === 'classify') {
+    const labels = list(str(v, 'labels'));
+    if (!labels || labels.length < 2) throw new UsageError('--task classify needs --labels with at least two names, e.g. --labels negative,positive');
+    task = { kind: 'classify', labels };
+  } else {
+    throw new UsageError(`--task must be qa or classify (got "${taskName}")`);
+  }
+  const out = str(v, 'out', true);
+  const made = await makeModelFolder({ arch: arch as Arch, task, outDir: out, seed: int(v, 'seed', 0) });
+  print(v, { ...made, arch, task }, `wrote ${arch} ${taskName} model to ${made.dir}: ${made.parameterCount.toLocaleString('en-US')} parameters, ONNX ${(made.onnxBytes / 1e6).toFixed(1)} MB`);
+}
+
+async function qa(args: string[]): Promise<void> {
+  const v = parse(args, { model: { type: 'string' }, context: { type: 'string' }, text: { type: 'string' }, question: { type: 'string' }, top: { type: 'string' }, budget: { type: 'string' } });
+  const question = str(v, 'question', true);
+  if (!question.trim()) throw new UsageError('--question is empty');
+  const contextFile = str(v, 'context');
+  const inline = str(v, 'text');
+  if ((contextFile === undefined) === (inline === undefined)) throw new UsageError('give exactly one of --context FILE or --text STR');
+  const text = contextFile !== undefined ? await readTextFile(contextFile) : (inline as string);
+  if (!text.trim()) throw new UsageError(`the context ${contextFile ? `file ${contextFile}` : 'text'} is empty`);
+  const top = int(v, 'top', 1) ?? 3;
+  const budgetArg = str(v, 'budget');
+  await withModel(v, async (model) => {
+    model.require('qa');
+    const doc = PreparedDocument.prepare(model.tokenizer, { text });
+    const windowBudget = budgetArg === 'all' ? doc.chunks.length : (int(v, 'budget', 1) ?? DEFAULT_WINDOW_BUDGET);
+    const result = await answerDocument(model, question, doc, { topK: top, windowBudget });
+    const lines = result.answers.map((a, i) => `${i + 1}. ${JSON.stringify(a.text)}  score ${a.score.toFixed(3)}  chars ${a.start}-${a.end}`);
+    const head = result.abstained ? `no answer found (no-answer score ${result.noAnswerScore.toFixed(3)}); best guesses:` : 'answers:';
+    const foot = `(read ${result.windowsRead} of ${result.windowsTotal} windows)`;
+    print(v, { question, ...result }, [head, ...lines, foot].join('\n'));
+  });
+}
+
+async function classifyCommand(args: string[]): Promise<void> {
+  const v = parse(args, { model: { type: 'string' }, text: { type: 'string' }, pair: { type: 'string' }, labels: { type: 'string' }, 'multi-label': { type: 'boolean' }, template: { type: 'string' } });
+  const text = str(v, 'text', true);
+  if (!text.trim()) throw new UsageError('--text is empty');
+  const labels = list(str(v, 'labels'));
+  if (!labels && (v['multi-label'] || v.template)) throw new UsageError('--multi-label and --template are for zero-shot classification with --labels');
+  await withModel(v, async (model) => {
+    const scores: LabelScore[] = labels
+      ? await zeroShot(model, text, labels, { multiLabel: Boolean(v['multi-label']), hypothesisTemplate: str(v, 'template') })
+      : await classify(model, text, str(v, 'pair'));
+    print(v, { text, scores }, scores.map((s) => `${s.label.padEnd(20)} ${s.score.toFixed(4)}`).join('\n'));
+  });
+}
+
+async function readTextFile(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UsageError(code === 'ENOENT' ? `${path}: no such file` : code === 'EISDIR' ? `${path} is a folder, not a text file` : `cannot read ${path}: ${(err as Error).message}`);
+  }
+}
+
+/** The uncased BERT tokenizer for weight-independent evaluations: a model's, or the reference vocab. */
+async function referenceTokenizer(v: Values, dataDir: string): Promise<BertTokenizer> {
+  const modelDir = str(v, 'model');
+  if (modelDir) {
+    const model = await loadModelDir(modelDir);
+    await model.release();
+    return model.tokenizer;
+  }
+  const shared = join(dirname(dataDir.replace(/\/+$/, '')), 'vocab', 'bert-base-uncased-vocab.txt');
+  const text = existsSync(shared) ? await readFile(shared, 'utf8') : (await bertUncasedVocabLines()).join('\n');
+  return new BertTokenizer(Vocab.fromVocabTxt(text), { doLowerCase: true });
+}
+
+async function evalCommand(args: string[]): Promise<void> {
+  const [what, ...rest] = args;
+  const v = parse(rest, { model: { type: 'string' }, data: { type: 'string' }, limit: { type: 'string' }, budget: { type: 'string' }, 'no-pack': { type: 'boolean' } });
+  const data = str(v, 'data', true);
+  if (!existsSync(data)) throw new UsageError(`--data ${data} not found`);
+  const progress = progressReporter(`eval ${what}`);
+  try {
+    switch (what) {
+      case 'windows': {
+        const report = await compareWindows(data, await referenceTokenizer(v, data), progress.update);
+        progress.end();
+        const lines = [`windows: ${report.identical}/${report.total} identical`, ...report.mismatches.slice(0, 10).map((m) => `  ${m.qasId} (${m.uniqueId}) ${m.field}: ${m.detail}`)];
+        print(v, report, lines.join('\n'));
+        if (report.identical !== report.total) process.exitCode = 1;
+        return;
+      }
+      case 'squad': {
+        const squad = await loadSquad(data);
+        const result = await withModel(v, (model) => evalSquad(model, squad, { limit: int(v, 'limit', 1), onProgress: progress.update }));
+        progress.end();
+        print(v, result, `squad v1.1 dev, ${result.count} questions (${result.windows} windows): EM ${result.exactMatch.toFixed(2)}  F1 ${result.f1.toFixed(2)}`);
+        return;
+      }
+      case 'sst2': {
+        const items = await loadSst2(data);
+        const limit = int(v, 'limit', 1);
+        const result = await withModel(v, (model) => evalSst2(model, limit ? items.slice(0, limit) : items, { onProgress: progress.update }));
+        progress.end();
+        print(v, result, `sst-2 dev, ${result.count} sentences: accuracy ${result.accuracy.toFixed(2)} (${result.correct}/${result.count})`);
+        return;
+      }
+      case 'retrieval': {
+        const budget = int(v, 'budget', 1) ?? DEFAULT_WINDOW_BUDGET;
+        const report = evalRetrieval(await loadSquad(data), await referenceTokenizer(v, data), budget, { packPassages: !v['no-pack'] }, progress.update);
+        progress.end();
+        print(v, report, `retrieval: gold answer inside the ${budget} windows read for ${report.hits}/${report.questions} questions (${(100 * report.recall).toFixed(1)}%); pages average ${report.meanWordsPerPage.toFixed(0)} words, ${report.meanWindowsPerPage.toFixed(1)} windows`);
+        return;
+      }
+      default:
+        throw new UsageError(`unknown evaluation "${what ?? ''}": use windows, squad, sst2 or retrieval`);
+    }
+  } finally {
+    progress.end();
+  }
+}
+
+/** Runs the CLI; returns the exit code. */
+export async function run(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    if (!command || command === 'help' || command === '--help' || command === '-h' || rest.includes('--help') || rest.includes('-h')) {
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    switch (command) {
+      case 'model':
+        if (rest[0] !== 'make') throw new UsageError(`unknown model command "${rest[0] ?? ''}": use lens model make`);
+        await modelMake(rest.slice(1));
+        break;
+      case 'qa':
+        await qa(rest);
+        break;
+      case 'classify':
+        await classifyCommand(rest);
+        break;
+      case 'eval':
+        await evalCommand(rest);
+        break;
+      default:
+        throw new UsageError(`unknown command "${command}"; run lens --help`);
+    }
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`lens: ${message}\n`);
+    if (process.env.LENS_DEBUG && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,171 @@
+// A model is a folder in the Hugging Face layout. This module reads what the pipelines need from its files
+// (config.json, tokenizer files, an ONNX file) through a ModelSource, so the same code loads a folder on disk
+// (CLI), files in the extension package, Cache Storage or a download.
+import { BertTokenizer, Vocab, type BertTokenizerOptions } from './tokenizer/index.js';
+import { ModelSession, type RuntimeOptions, errorMessage } from './runtime.js';
+
+export interface ModelSource {
+  /** a short name for messages, e.g. the folder path or hub repo */
+  readonly name: string;
+  /** the file's bytes, or undefined when the model has no such file */
+  read(path: string): Promise<Uint8Array | undefined>;
+}
+
+export type TaskKind = 'qa' | 'classify';
+export type OnnxVariant = 'fp32' | 'quantized';
+
+/** Where each variant's ONNX file may be, in order of preference (the layouts the Hub uses). */
+export const ONNX_FILES: Record<OnnxVariant, readonly string[]> = {
+  fp32: ['onnx/model.onnx', 'model.onnx'],
+  quantized: ['onnx/model_quantized.onnx', 'model_quantized.onnx'],
+};
+
+export interface ModelConfig {
+  modelType: string;
+  architectures: string[];
+  /** labels by class id, from id2label */
+  labels: string[] | undefined;
+  maxPositions: number;
+}
+
+export interface LoadOptions extends RuntimeOptions {
+  /** which ONNX file to use; default: fp32, falling back to quantized when that is all there is */
+  variant?: OnnxVariant;
+}
+
+export class LensModel {
+  private constructor(
+    readonly name: string,
+    readonly config: ModelConfig,
+    readonly tokenizer: BertTokenizer,
+    readonly session: ModelSession,
+    readonly onnxFile: string,
+    readonly task: TaskKind,
+  ) {}
+
+  static async load(source: ModelSource, options: LoadOptions = {}): Promise<LensModel> {
+    const config = parseConfig(await readJson(source, 'config.json', true), source.name);
+    const tokenizer = await loadTokenizer(source);
+    const { path, bytes } = await readOnnx(source, options.variant);
+    const session = await ModelSession.create(bytes, options);
+    try {
+      const task = detectTask(session, source.name);
+      if (!session.hasInput('input_ids')) throw new Error(`model ${source.name} has no "input_ids" input (inputs: ${session.inputs.map((i) => i.name).join(', ')})`);
+      if (task === 'classify' && !config.labels) throw new Error(`model ${source.name} has a "logits" output but no id2label in config.json`);
+      return new LensModel(source.name, config, tokenizer, session, path, task);
+    } catch (err) {
+      await session.release();
+      throw err;
+    }
+  }
+
+  /** Refuses, with a clear message, a model that cannot do the task asked of it. */
+  require(task: TaskKind): void {
+    if (this.task === task) return;
+    const what = { qa: 'question answering (start_logits/end_logits outputs)', classify: 'classification (a logits output and id2label)' };
+    throw new Error(`model ${this.name} is a ${this.task === 'qa' ? 'question-answering' : 'classification'} model, not one for ${what[task]}`);
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+function detectTask(session: ModelSession, name: string): TaskKind {
+  const outs = session.outputNames;
+  if (outs.includes('start_logits') && outs.includes('end_logits')) return 'qa';
+  if (outs.includes('logits')) return 'classify';
+  throw new Error(`model ${name} has outputs [${outs.join(', ')}]: neither start_logits/end_logits (question answering) nor logits (classification)`);
+}
+
+async function readOnnx(source: ModelSource, variant: OnnxVariant | undefined): Promise<{ path: string; bytes: Uint8Array }> {
+  const candidates = variant ? ONNX_FILES[variant] : [...ONNX_FILES.fp32, ...ONNX_FILES.quantized];
+  for (const path of candidates) {
+    const bytes = await source.read(path);
+    if (bytes) return { path, bytes };
+  }
+  throw new Error(`model ${source.name} has no ONNX file (looked for ${candidates.join(', ')})`);
+}
+
+async function readJson(source: ModelSource, path: string, required: boolean): Promise<unknown> {
+  const bytes = await source.read(path);
+  if (!bytes) {
+    if (required) throw new Error(`model ${source.name} has no ${path}`);
+    return undefined;
+  }
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes)) as unknown;
+  } catch (err) {
+    throw new Error(`${path} of model ${source.name} is not valid JSON: ${errorMessage(err)}`);
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function parseConfig(json: unknown, name: string): ModelConfig {
+  if (!isRecord(json)) throw new Error(`config.json of model ${name} is not a JSON object`);
+  const maxPositions = typeof json.max_position_embeddings === 'number' ? json.max_position_embeddings : 512;
+  const architectures = Array.isArray(json.architectures) ? json.architectures.filter((a): a is string => typeof a === 'string') : [];
+  let labels: string[] | undefined;
+  if (isRecord(json.id2label)) {
+    const entries = Object.entries(json.id2label);
+    labels = new Array<string>(entries.length);
+    for (const [id, label] of entries) {
+      const index = Number(id);
+      if (!Number.isInteger(index) || index < 0 || index >= entries.length || typeof label !== 'string') {
+        throw new Error(`config.json of model ${name}: id2label must map the ids 0..${entries.length - 1} to names (bad entry "${id}")`);
+      }
+      labels[index] = label;
+    }
+  }
+  return { modelType: typeof json.model_type === 'string' ? json.model_type : 'unknown', architectures, labels, maxPositions };
+}
+
+/** A special token in tokenizer_config.json is either a string or an AddedToken object with `content`. */
+function tokenString(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (isRecord(value) && typeof value.content === 'string') return value.content;
+  return undefined;
+}
+
+async function loadTokenizer(source: ModelSource): Promise<BertTokenizer> {
+  const tokConfig = await readJson(source, 'tokenizer_config.json', false);
+  const specialMap = await readJson(source, 'special_tokens_map.json', false);
+  const options: BertTokenizerOptions = { doLowerCase: true };
+  for (const cfg of [specialMap, tokConfig]) {
+    if (!isRecord(cfg)) continue;
+    options.unkToken = tokenString(cfg.unk_token) ?? options.unkToken;
+    options.clsToken = tokenString(cfg.cls_token) ?? options.clsToken;
+    options.sepToken = tokenString(cfg.sep_token) ?? options.sepToken;
+    options.padToken = tokenString(cfg.pad_token) ?? options.padToken;
+    options.maskToken = tokenString(cfg.mask_token) ?? options.maskToken;
+  }
+  if (isRecord(tokConfig)) {
+    if (typeof tokConfig.do_lower_case === 'boolean') options.doLowerCase = tokConfig.do_lower_case;
+    if (typeof tokConfig.strip_accents === 'boolean') options.stripAccents = tokConfig.strip_accents;
+    if (typeof tokConfig.tokenize_chinese_chars === 'boolean') options.tokenizeChineseChars = tokConfig.tokenize_chinese_chars;
+  }
+
+  // The fast tokenizer file wins when present, as in Hugging Face's AutoTokenizer.
+  const tokenizerJson = await readJson(source, 'tokenizer.json', false);
+  if (tokenizerJson !== undefined) {
+    if (!isRecord(tokenizerJson)) throw new Error(`tokenizer.json of model ${source.name} is not a JSON object`);
+    const normalizer = tokenizerJson.normalizer;
+    if (isRecord(normalizer) && normalizer.type === 'BertNormalizer') {
+      if (typeof normalizer.lowercase === 'boolean') options.doLowerCase = normalizer.lowercase;
+      if (typeof normalizer.strip_accents === 'boolean') options.stripAccents = normalizer.strip_accents;
+      if (typeof normalizer.handle_chinese_chars === 'boolean') options.tokenizeChineseChars = normalizer.handle_chinese_chars;
+    }
+    const model = tokenizerJson.model;
+    if (isRecord(model)) {
+      if (typeof model.unk_token === 'string') options.unkToken = model.unk_token;
+      if (typeof model.max_input_chars_per_word === 'number') options.maxInputCharsPerWord = model.max_input_chars_per_word;
+    }
+    return new BertTokenizer(Vocab.fromTokenizerJson(tokenizerJson), options);
+  }
+  const vocabTxt = await source.read('vocab.txt');
+  if (!vocabTxt) throw new Error(`model ${source.name} has neither vocab.txt nor tokenizer.json`);
+  return new BertTokenizer(Vocab.fromVocabTxt(new TextDecoder().decode(vocabTxt)), options);
+}

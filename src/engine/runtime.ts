@@ -1,0 +1,83 @@
+// The one module that talks to onnxruntime-web. Everything else sees plain typed arrays, so Node, the
+// service worker and an offscreen document can each configure threads and wasm paths their own way.
+import * as ort from 'onnxruntime-web';
+
+export interface RuntimeOptions {
+  /** WebAssembly threads; 1 in a service worker (no Worker there), more only where cross-origin isolated. */
+  numThreads?: number;
+}
+
+export type IntegerType = 'int64' | 'int32';
+
+export interface TensorInput {
+  name: string;
+  /** element type the model declares; token ids are fed in this type */
+  type: IntegerType;
+}
+
+export interface FloatOutput {
+  data: Float32Array;
+  dims: number[];
+}
+
+/** A loaded ONNX model: created once from bytes, reused, released explicitly. */
+export class ModelSession {
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    readonly inputs: readonly TensorInput[],
+    readonly outputNames: readonly string[],
+  ) {}
+
+  static async create(bytes: Uint8Array, options: RuntimeOptions = {}): Promise<ModelSession> {
+    if (options.numThreads !== undefined) ort.env.wasm.numThreads = options.numThreads;
+    let session: ort.InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+    } catch (err) {
+      throw new Error(`the ONNX model could not be loaded: ${errorMessage(err)}`);
+    }
+    const inputs = session.inputMetadata.map((meta): TensorInput => {
+      const type = meta.isTensor ? meta.type : undefined;
+      if (type !== 'int64' && type !== 'int32') {
+        throw new Error(`model input "${meta.name}" has type ${type ?? 'non-tensor'}; expected int64 or int32 token ids`);
+      }
+      return { name: meta.name, type };
+    });
+    return new ModelSession(session, inputs, session.outputNames);
+  }
+
+  hasInput(name: string): boolean {
+    return this.inputs.some((i) => i.name === name);
+  }
+
+  /**
+   * Runs the model on a batch of integer sequences (row-major, `batch x seqLen`), one array per named
+   * input; returns the requested float outputs.
+   */
+  async run(feeds: Record<string, Int32Array>, batch: number, seqLen: number, outputs: readonly string[]): Promise<Record<string, FloatOutput>> {
+    const ortFeeds: Record<string, ort.Tensor> = {};
+    for (const input of this.inputs) {
+      const values = feeds[input.name];
+      if (!values) throw new Error(`no values for model input "${input.name}"`);
+      if (values.length !== batch * seqLen) throw new Error(`input "${input.name}" has ${values.length} values, expected ${batch * seqLen}`);
+      const data = input.type === 'int64' ? BigInt64Array.from(values, (v) => BigInt(v)) : values;
+      ortFeeds[input.name] = new ort.Tensor(input.type, data, [batch, seqLen]);
+    }
+    const results = await this.session.run(ortFeeds, [...outputs]);
+    const out: Record<string, FloatOutput> = {};
+    for (const name of outputs) {
+      const tensor = results[name];
+      if (!tensor || tensor.type !== 'float32') throw new Error(`model output "${name}" is missing or not float32`);
+      out[name] = { data: tensor.data as Float32Array, dims: tensor.dims.map(Number) };
+    }
+    return out;
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

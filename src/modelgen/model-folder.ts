@@ -1,0 +1,69 @@
+/**
+ * Writes a random-weight MobileBERT model as a Hugging Face style folder (Node only):
+ *   config.json, tokenizer_config.json, special_tokens_map.json, vocab.txt, onnx/model.onnx
+ * the layout of Hub repositories such as Xenova/mobilebert-uncased-mnli, so the same loading code serves both.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+
+import { ARCHS, hfConfigJson } from './mobilebert-config.js';
+import type { Arch, MobileBertConfig, ModelTask } from './mobilebert-config.js';
+import { buildMobileBertOnnx } from './mobilebert-onnx.js';
+import { bertUncasedVocabLines } from './vocab-from-npm.js';
+
+export const DEFAULT_SEED = 42;
+
+export interface MakeModelOptions {
+  arch: Arch;
+  task: ModelTask;
+  outDir: string;
+  seed?: number;
+}
+
+const SPECIAL_TOKENS = {
+  unk_token: '[UNK]',
+  sep_token: '[SEP]',
+  pad_token: '[PAD]',
+  cls_token: '[CLS]',
+  mask_token: '[MASK]',
+} as const;
+
+export function tokenizerConfigJson(cfg: MobileBertConfig): Record<string, unknown> {
+  return {
+    tokenizer_class: 'MobileBertTokenizer',
+    do_lower_case: true,
+    tokenize_chinese_chars: true,
+    strip_accents: null,
+    model_max_length: cfg.maxPositionEmbeddings,
+    clean_up_tokenization_spaces: true,
+    ...SPECIAL_TOKENS,
+  };
+}
+
+export function specialTokensMapJson(): Record<string, string> {
+  return { ...SPECIAL_TOKENS };
+}
+
+function jsonText(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
+}
+
+export async function makeModelFolder(
+  opts: MakeModelOptions,
+): Promise<{ dir: string; parameterCount: number; onnxBytes: number }> {
+  const cfg = ARCHS[opts.arch];
+  if (cfg === undefined) throw new Error(`unknown arch ${String(opts.arch)}`);
+  const dir = path.resolve(opts.outDir);
+  const seed = opts.seed ?? DEFAULT_SEED;
+  const model = buildMobileBertOnnx(cfg, opts.task, seed);
+  const vocab = await bertUncasedVocabLines();
+  if (vocab.length !== cfg.vocabSize) throw new Error(`vocab has ${vocab.length} entries, config ${cfg.vocabSize}`);
+
+  await mkdir(path.join(dir, 'onnx'), { recursive: true });
+  await writeFile(path.join(dir, 'config.json'), jsonText(hfConfigJson(cfg, opts.task)));
+  await writeFile(path.join(dir, 'tokenizer_config.json'), jsonText(tokenizerConfigJson(cfg)));
+  await writeFile(path.join(dir, 'special_tokens_map.json'), jsonText(specialTokensMapJson()));
+  await writeFile(path.join(dir, 'vocab.txt'), `${vocab.join('\n')}\n`);
+  await writeFile(path.join(dir, 'onnx', 'model.onnx'), model.bytes);
+  return { dir, parameterCount: model.parameterCount, onnxBytes: model.bytes.length };
+}

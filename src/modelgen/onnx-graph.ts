@@ -1,0 +1,239 @@
+/**
+ * A tiny ONNX graph builder on top of onnx-proto (protobufjs). Browser-safe: no Node imports.
+ *
+ * Tensors are referred to by name (string). Weights go into TensorProto.raw_data straight from Float32Array views,
+ * so a 100 MB model never becomes a JS array of numbers.
+ */
+import onnxPkg from 'onnx-proto';
+import type * as OnnxTypes from 'onnx-proto';
+
+const { onnx } = onnxPkg;
+type INodeProto = OnnxTypes.onnx.INodeProto;
+type ITensorProto = OnnxTypes.onnx.ITensorProto;
+type IValueInfoProto = OnnxTypes.onnx.IValueInfoProto;
+type IAttributeProto = OnnxTypes.onnx.IAttributeProto;
+
+// raw_data is little-endian by the ONNX spec; typed arrays use the platform's order.
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+export type ElemType = 'float32' | 'int64';
+/** A dimension: a fixed size, or a symbolic name (dim_param) such as "batch_size". */
+export type Dim = number | string;
+/** Attribute values: an integer (INT), a list of integers (INTS) or a string (STRING); no float attributes needed. */
+export type AttrValue = number | readonly number[] | string;
+export type Attrs = Readonly<Record<string, AttrValue>>;
+
+/** How a parameter is initialised (mirrors HF's _init_weights: normal for Linear/Embedding, ones/zeros for norms). */
+export type ParamInit = 'normal' | 'zeros' | 'ones';
+
+/** Supplies parameter values; the builder asks once per parameter, in graph order. */
+export interface WeightSource {
+  tensor(name: string, dims: readonly number[], init: ParamInit): Float32Array;
+}
+
+export interface ModelOptions {
+  graphName: string;
+  opsetVersion: number;
+  irVersion: number;
+  producerName: string;
+  producerVersion: string;
+  docString?: string;
+  metadata: Readonly<Record<string, string>>;
+}
+
+const ELEM_TYPE: Record<ElemType, number> = {
+  float32: onnx.TensorProto.DataType.FLOAT,
+  int64: onnx.TensorProto.DataType.INT64,
+};
+
+function bytesOf(view: ArrayBufferView): Uint8Array {
+  return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+}
+
+function toAttribute(name: string, value: AttrValue): IAttributeProto {
+  const T = onnx.AttributeProto.AttributeType;
+  if (typeof value === 'string') return { name, type: T.STRING, s: new TextEncoder().encode(value) };
+  if (typeof value === 'number') {
+    if (!Number.isInteger(value)) throw new Error(`attribute ${name}: only integer attributes are supported`);
+    return { name, type: T.INT, i: value };
+  }
+  return { name, type: T.INTS, ints: [...value] };
+}
+
+function valueInfo(name: string, type: ElemType, dims: readonly Dim[]): IValueInfoProto {
+  return {
+    name,
+    type: {
+      tensorType: {
+        elemType: ELEM_TYPE[type],
+        shape: { dim: dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) },
+      },
+    },
+  };
+}
+
+export class GraphBuilder {
+  private readonly nodes: INodeProto[] = [];
+  private readonly initializers: ITensorProto[] = [];
+  private readonly inputs: IValueInfoProto[] = [];
+  private readonly outputs: IValueInfoProto[] = [];
+  private readonly nodeNames = new Set<string>();
+  private readonly tensorNames = new Set<string>();
+  /** Constant initializers deduplicated by content, as the PyTorch exporter does. */
+  private readonly constants = new Map<string, string>();
+  private paramCount = 0;
+
+  constructor(private readonly weights: WeightSource) {
+    if (!LITTLE_ENDIAN) throw new Error('GraphBuilder needs a little-endian platform (ONNX raw_data is little-endian)');
+  }
+
+  /** Number of trainable parameters (float initializers made by param()), constants excluded. */
+  get parameterCount(): number {
+    return this.paramCount;
+  }
+
+  get initializerNames(): string[] {
+    return this.initializers.map((t) => t.name ?? '');
+  }
+
+  opCounts(): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const n of this.nodes) counts[n.opType ?? ''] = (counts[n.opType ?? ''] ?? 0) + 1;
+    return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => (a < b ? -1 : 1)));
+  }
+
+  input(name: string, type: ElemType, dims: readonly Dim[]): string {
+    this.claimTensor(name);
+    this.inputs.push(valueInfo(name, type, dims));
+    return name;
+  }
+
+  /** Declares an existing tensor (made with an explicit output name) as a graph output. */
+  output(name: string, type: ElemType, dims: readonly Dim[]): void {
+    if (!this.tensorNames.has(name)) throw new Error(`graph output ${name} is not produced by any node`);
+    this.outputs.push(valueInfo(name, type, dims));
+  }
+
+  /**
+   * A trainable float32 parameter named as in the PyTorch state dict. `edit` may adjust the values in place
+   * (e.g. zero an embedding's padding row).
+   */
+  param(name: string, dims: readonly number[], init: ParamInit, edit?: (data: Float32Array) => void): string {
+    const data = this.weights.tensor(name, dims, init);
+    const size = dims.reduce((a, b) => a * b, 1);
+    if (data.length !== size) throw new Error(`param ${name}: got ${data.length} values for dims [${dims}]`);
+    edit?.(data);
+    this.paramCount += size;
+    this.addInitializer(name, 'float32', dims, bytesOf(data));
+    return name;
+  }
+
+  constInt64(values: readonly number[], dims: readonly number[] = [values.length]): string {
+    return this.constant('int64', dims, bytesOf(BigInt64Array.from(values, (v) => BigInt(v))), values);
+  }
+
+  constFloat(values: readonly number[], dims: readonly number[] = [values.length]): string {
+    return this.constant('float32', dims, bytesOf(Float32Array.from(values)), values);
+  }
+
+  /** One node with one output; returns the output's name (`outputName`, or derived from the node name). */
+  op(opType: string, name: string, inputs: readonly string[], attrs: Attrs = {}, outputName?: string): string {
+    return this.opN(opType, name, inputs, attrs, [outputName])[0];
+  }
+
+  /** One node with several outputs; `outputNames[i]` undefined => a name derived from the node's. */
+  opN(
+    opType: string,
+    name: string,
+    inputs: readonly string[],
+    attrs: Attrs,
+    outputNames: readonly (string | undefined)[],
+  ): string[] {
+    for (const i of inputs) {
+      if (i !== '' && !this.tensorNames.has(i)) throw new Error(`${opType} ${name}: unknown input tensor ${i}`);
+    }
+    const nodeName = this.uniqueNodeName(`${name}/${opType}`);
+    const outs = outputNames.map((o, i) => o ?? `${nodeName}_output_${i}`);
+    outs.forEach((o) => this.claimTensor(o));
+    this.nodes.push({
+      name: nodeName,
+      opType,
+      input: [...inputs],
+      output: outs,
+      attribute: Object.entries(attrs).map(([k, v]) => toAttribute(k, v)),
+    });
+    return outs;
+  }
+
+  /**
+   * nn.Linear applied to a tensor of rank >= 3, as PyTorch exports it: MatMul with the weight stored
+   * TRANSPOSED as [in, out] (the exporter folds the transpose into the initializer), then Add of the bias.
+   * Initializers: `${name}.weight` [in, out] (normal) and `${name}.bias` [out] (zeros, as HF initialises).
+   */
+  linear(name: string, x: string, inFeatures: number, outFeatures: number): string {
+    const w = this.param(`${name}.weight`, [inFeatures, outFeatures], 'normal');
+    const b = this.param(`${name}.bias`, [outFeatures], 'zeros');
+    const y = this.op('MatMul', name, [x, w]);
+    return this.op('Add', name, [y, b]);
+  }
+
+  /** nn.Linear on a 2-D input: PyTorch exports it as one Gemm. Weight kept [in, out] like linear() (transB = 0). */
+  gemm(name: string, x: string, inFeatures: number, outFeatures: number, outputName?: string): string {
+    const w = this.param(`${name}.weight`, [inFeatures, outFeatures], 'normal');
+    const b = this.param(`${name}.bias`, [outFeatures], 'zeros');
+    return this.op('Gemm', name, [x, w, b], {}, outputName);
+  }
+
+  /** MobileBERT's NoNorm: x * weight + bias (elementwise, no statistics). */
+  noNorm(name: string, x: string, size: number): string {
+    const w = this.param(`${name}.weight`, [size], 'ones');
+    const b = this.param(`${name}.bias`, [size], 'zeros');
+    return this.op('Add', name, [this.op('Mul', name, [x, w]), b]);
+  }
+
+  encodeModel(opts: ModelOptions): Uint8Array {
+    const model: OnnxTypes.onnx.IModelProto = {
+      irVersion: opts.irVersion,
+      opsetImport: [{ domain: '', version: opts.opsetVersion }],
+      producerName: opts.producerName,
+      producerVersion: opts.producerVersion,
+      docString: opts.docString ?? '',
+      graph: {
+        name: opts.graphName,
+        node: this.nodes,
+        initializer: this.initializers,
+        input: this.inputs,
+        output: this.outputs,
+      },
+      metadataProps: Object.entries(opts.metadata).map(([key, value]) => ({ key, value })),
+    };
+    return onnx.ModelProto.encode(model).finish();
+  }
+
+  private constant(type: ElemType, dims: readonly number[], raw: Uint8Array, values: readonly number[]): string {
+    const key = `${type}[${dims.join(',')}]:${values.join(',')}`;
+    const known = this.constants.get(key);
+    if (known !== undefined) return known;
+    const name = `const_${this.constants.size}`;
+    this.constants.set(key, name);
+    this.addInitializer(name, type, dims, raw);
+    return name;
+  }
+
+  private addInitializer(name: string, type: ElemType, dims: readonly number[], raw: Uint8Array): void {
+    this.claimTensor(name);
+    this.initializers.push({ name, dims: [...dims], dataType: ELEM_TYPE[type], rawData: raw });
+  }
+
+  private claimTensor(name: string): void {
+    if (this.tensorNames.has(name)) throw new Error(`tensor name used twice: ${name}`);
+    this.tensorNames.add(name);
+  }
+
+  private uniqueNodeName(base: string): string {
+    let name = base;
+    for (let i = 1; this.nodeNames.has(name); i++) name = `${base}_${i}`;
+    this.nodeNames.add(name);
+    return name;
+  }
+}
