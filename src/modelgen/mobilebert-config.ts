@@ -150,6 +150,10 @@ export function assertSupported(cfg: MobileBertConfig, task: ModelTask): void {
   if (cfg.useBottleneck && cfg.trueHiddenSize !== cfg.intraBottleneckSize) {
     problems.push('trueHiddenSize must equal intraBottleneckSize when useBottleneck');
   }
+  if (!cfg.useBottleneckAttention && !cfg.keyQuerySharedBottleneck && cfg.hiddenSize !== cfg.trueHiddenSize) {
+    // HF's query/key are Linear(true_hidden_size, ...) but would get the hidden_size-wide layer input.
+    problems.push('keyQuerySharedBottleneck=false needs useBottleneckAttention or hiddenSize == trueHiddenSize');
+  }
   if (cfg.trueHiddenSize % cfg.numAttentionHeads !== 0) problems.push('trueHiddenSize % numAttentionHeads != 0');
   if (cfg.numFeedforwardNetworks < 1) problems.push('numFeedforwardNetworks must be >= 1');
   if (cfg.padTokenId < 0 || cfg.padTokenId >= cfg.vocabSize) problems.push('padTokenId out of range');

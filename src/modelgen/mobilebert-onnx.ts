@@ -81,8 +81,9 @@ function embeddings(b: GraphBuilder, cfg: MobileBertConfig, x: Inputs): string {
   if (cfg.trigramInput) {
     const zero = b.constFloat([0], []);
     const axis1 = b.constInt64([1]);
+    const toEnd = b.constInt64([SLICE_TO_END]);
     // pad(inputs_embeds[:, 1:], [0, 0, 0, 1, 0, 0]): the next token's embedding, zero after the last token.
-    const next = b.op('Slice', `${p}.trigram_next`, [inputsEmbeds, b.constInt64([1]), b.constInt64([SLICE_TO_END]), axis1]);
+    const next = b.op('Slice', `${p}.trigram_next`, [inputsEmbeds, b.constInt64([1]), toEnd, axis1]);
     const nextPadded = b.op('Pad', `${p}.trigram_next`, [next, b.constInt64([0, 0, 0, 0, 1, 0]), zero]);
     // pad(inputs_embeds[:, :-1], [0, 0, 1, 0, 0, 0]): the previous token's embedding, zero before the first.
     const prev = b.op('Slice', `${p}.trigram_prev`, [inputsEmbeds, b.constInt64([0]), b.constInt64([-1]), axis1]);
@@ -98,11 +99,12 @@ function embeddings(b: GraphBuilder, cfg: MobileBertConfig, x: Inputs): string {
     Array.from({ length: cfg.maxPositionEmbeddings }, (_, i) => i),
     [1, cfg.maxPositionEmbeddings],
   );
-  const seqLen = b.op('Gather', `${p}.seq_length`, [b.op('Shape', `${p}.seq_length`, [x.inputIds]), b.constInt64([1])], {
-    axis: 0,
-  });
-  const positionIds = b.op('Slice', `${p}.position_ids`, [positionIdsBuffer, b.constInt64([0]), seqLen, b.constInt64([1])]);
-  const positionEmbeds = embedding(b, `${p}.position_embeddings`, positionIds, cfg.maxPositionEmbeddings, cfg.hiddenSize);
+  const shape = b.op('Shape', `${p}.seq_length`, [x.inputIds]);
+  const seqLen = b.op('Gather', `${p}.seq_length`, [shape, b.constInt64([1])], { axis: 0 });
+  const zero1d = b.constInt64([0]);
+  const positionIds = b.op('Slice', `${p}.position_ids`, [positionIdsBuffer, zero1d, seqLen, b.constInt64([1])]);
+  const positionTable = cfg.maxPositionEmbeddings;
+  const positionEmbeds = embedding(b, `${p}.position_embeddings`, positionIds, positionTable, cfg.hiddenSize);
   const tokenTypeEmbeds = embedding(b, `${p}.token_type_embeddings`, x.tokenTypeIds, cfg.typeVocabSize, cfg.hiddenSize);
   const sum = b.op('Add', p, [b.op('Add', p, [inputsEmbeds, positionEmbeds]), tokenTypeEmbeds]);
   return b.noNorm(`${p}.LayerNorm`, sum, cfg.hiddenSize);
@@ -120,8 +122,9 @@ function extendedAttentionMask(b: GraphBuilder, attentionMask: string): string {
 
 /** Bottleneck.forward: returns [query_tensor, key_tensor, value_tensor, layer_input]. */
 function bottleneck(b: GraphBuilder, cfg: MobileBertConfig, p: string, h: string): [string, string, string, string] {
+  const size = cfg.intraBottleneckSize;
   const bottleneckLayer = (name: string): string =>
-    b.noNorm(`${name}.LayerNorm`, b.linear(`${name}.dense`, h, cfg.hiddenSize, cfg.intraBottleneckSize), cfg.intraBottleneckSize);
+    b.noNorm(`${name}.LayerNorm`, b.linear(`${name}.dense`, h, cfg.hiddenSize, size), size);
   const layerInput = bottleneckLayer(`${p}.bottleneck.input`);
   if (cfg.useBottleneckAttention) return [layerInput, layerInput, layerInput, layerInput];
   if (cfg.keyQuerySharedBottleneck) {
@@ -191,7 +194,8 @@ function encoderLayer(b: GraphBuilder, cfg: MobileBertConfig, i: number, h: stri
 /** MobileBertForQuestionAnswering head: qa_outputs, split into start/end, squeeze the last axis. */
 function qaHead(b: GraphBuilder, cfg: MobileBertConfig, sequenceOutput: string): void {
   const logits = b.linear('qa_outputs', sequenceOutput, cfg.hiddenSize, 2);
-  const [start, end] = b.opN('Split', 'qa_outputs', [logits, b.constInt64([1, 1])], { axis: -1 }, [undefined, undefined]);
+  const splitSizes = b.constInt64([1, 1]);
+  const [start, end] = b.opN('Split', 'qa_outputs', [logits, splitSizes], { axis: -1 }, [undefined, undefined]);
   const lastAxis = b.constInt64([-1]);
   b.op('Squeeze', 'start_logits', [start, lastAxis], {}, 'start_logits');
   b.op('Squeeze', 'end_logits', [end, lastAxis], {}, 'end_logits');
@@ -199,11 +203,12 @@ function qaHead(b: GraphBuilder, cfg: MobileBertConfig, sequenceOutput: string):
   b.output('end_logits', 'float32', ['batch_size', 'sequence_length']);
 }
 
-/** MobileBertForSequenceClassification head: pooler (token 0, dense + tanh only if classifier_activation), classifier. */
+/** MobileBertForSequenceClassification head: pooler (token 0; dense + tanh if classifier_activation), classifier. */
 function classifyHead(b: GraphBuilder, cfg: MobileBertConfig, sequenceOutput: string, numLabels: number): void {
   let pooled = b.op('Gather', 'mobilebert.pooler', [sequenceOutput, b.constInt64([0], [])], { axis: 1 });
   if (cfg.classifierActivation) {
-    pooled = b.op('Tanh', 'mobilebert.pooler', [b.gemm('mobilebert.pooler.dense', pooled, cfg.hiddenSize, cfg.hiddenSize)]);
+    const dense = b.gemm('mobilebert.pooler.dense', pooled, cfg.hiddenSize, cfg.hiddenSize);
+    pooled = b.op('Tanh', 'mobilebert.pooler', [dense]);
   }
   b.gemm('classifier', pooled, cfg.hiddenSize, numLabels, 'logits');
   b.output('logits', 'float32', ['batch_size', numLabels]);

@@ -33,11 +33,6 @@ export class WordNormalizer {
     this.stripAccents = options.stripAccents;
   }
 
-  /** True when this normalizer leaves `word` unchanged (ASCII words are only lowercased). */
-  get isIdentity(): boolean {
-    return !this.lowercase && !this.stripAccents;
-  }
-
   /** Normalises an ASCII word: no alignment change, only case. */
   normalizeAscii(word: string): string {
     return this.lowercase ? word.toLowerCase() : word;

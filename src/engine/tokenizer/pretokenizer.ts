@@ -23,6 +23,7 @@ export function splitWords(text: string, splitCjk: boolean, visit: WordVisitor):
   // Kept segments [start, end) of the current word, flattened; a dropped character closes a segment.
   const segs: number[] = [];
   let segStart = -1;
+  let segEnd = 0;
   let ascii = true;
 
   const flush = (): void => {
@@ -49,7 +50,6 @@ export function splitWords(text: string, splitCjk: boolean, visit: WordVisitor):
     ascii = true;
   };
 
-  let segEnd = 0;
   let i = 0;
   while (i < n) {
     let cp = text.charCodeAt(i);
