@@ -1,0 +1,133 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { classify, classifyMany } from '../src/engine/classify.js';
+import { LensModel } from '../src/engine/model.js';
+import { PreparedDocument, answerDocument, linePassages } from '../src/engine/qa/document.js';
+import { answerQuestion } from '../src/engine/qa/pipeline.js';
+import { memorySource, tinyModelFiles, type Files } from './helpers/memory-model.js';
+
+const qaFiles = await tinyModelFiles({ kind: 'qa' });
+const clsFiles = await tinyModelFiles({ kind: 'classify', labels: ['negative', 'positive'] });
+
+function without(files: Files, ...paths: string[]): Files {
+  const copy = new Map(files);
+  for (const p of paths) copy.delete(p);
+  return copy;
+}
+
+function withFile(files: Files, path: string, content: string | Uint8Array): Files {
+  return new Map(files).set(path, typeof content === 'string' ? new TextEncoder().encode(content) : content);
+}
+
+const load = (files: Files) => LensModel.load(memorySource(files));
+
+test('loading refuses incomplete or broken model folders with a clear message', async () => {
+  await assert.rejects(load(without(qaFiles, 'config.json')), /model memory-model has no config\.json/);
+  await assert.rejects(load(without(qaFiles, 'onnx/model.onnx')), /has no ONNX file \(looked for onnx\/model\.onnx, model\.onnx/);
+  await assert.rejects(load(without(qaFiles, 'vocab.txt')), /has neither vocab\.txt nor tokenizer\.json/);
+  await assert.rejects(load(withFile(qaFiles, 'config.json', '{ nope')), /config\.json of model memory-model is not valid JSON/);
+  await assert.rejects(load(withFile(qaFiles, 'onnx/model.onnx', 'not a model')), /the ONNX model could not be loaded/);
+  await assert.rejects(load(withFile(qaFiles, 'config.json', '{"id2label": {"0": "a", "5": "b"}}')), /id2label must map the ids 0\.\.1/);
+});
+
+test('the task is read from the session outputs and the wrong task is refused', async () => {
+  const qa = await load(qaFiles);
+  const cls = await load(clsFiles);
+  try {
+    assert.equal(qa.task, 'qa');
+    assert.equal(cls.task, 'classify');
+    assert.deepEqual(cls.config.labels, ['negative', 'positive']);
+    assert.deepEqual(qa.session.inputs.map((i) => i.name).sort(), ['attention_mask', 'input_ids', 'token_type_ids']);
+    await assert.rejects(answerQuestion(cls, 'who?', 'someone'), /classification model, not one for question answering/);
+    await assert.rejects(classify(qa, 'text'), /question-answering model, not one for classification/);
+    await assert.rejects(answerQuestion(qa, '  ', 'someone'), /the question is empty/);
+    await assert.rejects(answerQuestion(qa, 'who?', ' \n '), /the context is empty/);
+    await assert.rejects(answerQuestion(qa, 'who?', 'x', { maxSeqLength: 600 }), /exceeds the model's 512 positions/);
+  } finally {
+    await qa.release();
+    await cls.release();
+  }
+});
+
+test('a quantized-only folder loads its quantized file; an explicit variant is honoured', async () => {
+  const onlyQuantized = withFile(without(qaFiles, 'onnx/model.onnx'), 'onnx/model_quantized.onnx', qaFiles.get('onnx/model.onnx') as Uint8Array);
+  const m = await load(onlyQuantized);
+  assert.equal(m.onnxFile, 'onnx/model_quantized.onnx');
+  await m.release();
+  await assert.rejects(LensModel.load(memorySource(qaFiles), { variant: 'quantized' }), /looked for onnx\/model_quantized\.onnx/);
+});
+
+test('tokenizer.json (the fast-tokenizer file) is used when present, with its normalizer settings', async () => {
+  const vocabLines = new TextDecoder().decode(qaFiles.get('vocab.txt')).split('\n').filter((l, i, a) => l || i < a.length - 1);
+  const vocab = Object.fromEntries(vocabLines.map((t, i) => [t, i]));
+  const tokenizerJson = { model: { type: 'WordPiece', vocab, unk_token: '[UNK]', max_input_chars_per_word: 100 }, normalizer: { type: 'BertNormalizer', lowercase: true, strip_accents: null, handle_chinese_chars: true } };
+  const m = await load(withFile(without(qaFiles, 'vocab.txt'), 'tokenizer.json', JSON.stringify(tokenizerJson)));
+  try {
+    assert.deepEqual(m.tokenizer.tokenize('Café').map((t) => t.text), ['cafe']);
+  } finally {
+    await m.release();
+  }
+});
+
+test('results do not depend on batch size (padding is masked)', async () => {
+  const m = await load(clsFiles);
+  try {
+    const texts = ['short', 'a much longer sentence that needs many more tokens than the others do', 'medium length text here'].map((text) => ({ text }));
+    const one = await classifyMany(m, texts, { batchSize: 1 });
+    const all = await classifyMany(m, texts, { batchSize: 3 });
+    one.forEach((scores, i) => scores.forEach((s, j) => {
+      assert.equal(all[i][j].label, s.label);
+      assert.ok(Math.abs(all[i][j].score - s.score) < 1e-5, `${s.score} vs ${all[i][j].score}`);
+    }));
+  } finally {
+    await m.release();
+  }
+});
+
+test('document QA reads a bounded number of windows and answers with offsets into the page', async () => {
+  const m = await load(qaFiles);
+  try {
+    const paragraphs = Array.from({ length: 40 }, (_, i) => `Paragraph ${i} tells about topic${i} and ${'filler words '.repeat(60)}end.`);
+    paragraphs[23] = 'The Eiffel Tower was completed in 1889 for the World Fair in Paris.';
+    const text = `Title\n\n${paragraphs.join('\n\n')}\n`;
+    const doc = PreparedDocument.prepare(m.tokenizer, { text });
+    assert.ok(doc.chunks.length > 10);
+    const chosen = doc.select('When was the Eiffel Tower completed?', 2);
+    assert.equal(chosen.length, 2);
+    assert.ok(text.slice(chosen[0].start, chosen[0].end).includes('Eiffel Tower was completed'), 'BM25 ranks the passage with the answer first');
+
+    let progress = 0;
+    const result = await answerDocument(m, 'When was the Eiffel Tower completed?', doc, { windowBudget: 3, topK: 5, onProgress: (done) => { progress = done; } });
+    assert.equal(result.windowsRead, 3);
+    assert.equal(result.windowsTotal, doc.chunks.length);
+    assert.equal(progress, 3);
+    for (const a of result.answers) assert.equal(text.slice(a.start, a.end), a.text);
+  } finally {
+    await m.release();
+  }
+});
+
+test('page passages: explicit offsets are validated; default passages are the non-empty lines', async () => {
+  const m = await load(qaFiles);
+  try {
+    assert.deepEqual(linePassages('a\n\n  \nbb\n'), [{ start: 0, end: 1 }, { start: 6, end: 8 }]);
+    assert.throws(() => PreparedDocument.prepare(m.tokenizer, { text: 'abc', passages: [{ start: 1, end: 9 }] }), /passage \[1, 9\) lies outside the page text \(length 3\)/);
+    const doc = PreparedDocument.prepare(m.tokenizer, { text: 'one two\nthree' });
+    assert.equal(doc.chunks.length, 1, 'short passages are packed into one window');
+    assert.throws(() => doc.select('x', 0), /window budget must be at least 1/);
+  } finally {
+    await m.release();
+  }
+});
+
+test('a cancelled run stops between batches with the abort reason', async () => {
+  const m = await load(clsFiles);
+  try {
+    const controller = new AbortController();
+    const texts = Array.from({ length: 8 }, (_, i) => ({ text: `sentence ${i}` }));
+    const run = classifyMany(m, texts, { batchSize: 2, onProgress: (done) => { if (done === 2) controller.abort(new Error('cancelled by the user')); }, signal: controller.signal });
+    await assert.rejects(run, /cancelled by the user/);
+  } finally {
+    await m.release();
+  }
+});
