@@ -1,0 +1,301 @@
+// The one typed message protocol of the extension. Every part (background, content script, popup, options)
+// imports its types from here; the background validates what it receives with isRequest().
+import type { LabelScore } from '../engine/classify.js';
+import type { Passage } from '../engine/qa/document.js';
+
+export type ModelTask = 'qa' | 'zero-shot' | 'classify';
+
+/** Where a page's question is answered from: the whole readable page, or the user's selection. */
+export type Scope = 'page' | 'selection';
+
+export interface Answer {
+  text: string;
+  /** character offsets into the extracted text of the snapshot the question was asked about */
+  start: number;
+  end: number;
+  /** 0..1 */
+  score: number;
+}
+
+export interface ModelFileStatus {
+  path: string;
+  /** bytes, when known (registry, Content-Length or stored file) */
+  size?: number;
+  sha256?: string;
+}
+
+export type InstallState =
+  | { kind: 'absent' }
+  | { kind: 'downloading'; loaded: number; total: number | undefined }
+  | { kind: 'installed'; source: 'hub' | 'import' | 'bundled'; bytes: number; installedAt: number };
+
+export interface ModelInfo {
+  id: string;
+  name: string;
+  task: ModelTask;
+  repo: string;
+  revision: string;
+  /** download size in bytes as the registry states it (approximate where the hub's exact size is unknown) */
+  approxBytes: number;
+  description: string;
+  license: string;
+  state: InstallState;
+}
+
+/** Progress of long work, broadcast by the background to the extension's pages. */
+export interface ProgressEvent {
+  type: 'event/progress';
+  /** the request it belongs to, or the model being downloaded */
+  requestId?: string;
+  modelId?: string;
+  phase: 'download' | 'load' | 'extract' | 'read' | 'classify';
+  /** done so far and total, in the phase's unit (bytes, windows, texts); total undefined when unknown */
+  done: number;
+  total: number | undefined;
+  message: string;
+}
+
+export interface ModelsChangedEvent {
+  type: 'event/models-changed';
+}
+
+export type BackgroundEvent = ProgressEvent | ModelsChangedEvent;
+
+// ---- requests to the background (from popup, options, content scripts) ----
+
+export interface AskRequest {
+  type: 'qa/ask';
+  requestId: string;
+  tabId: number;
+  question: string;
+  /** 'selection' answers from the selection only; the background refuses it when nothing is selected */
+  scope: Scope;
+  topK?: number;
+}
+
+export interface AskReply {
+  scope: Scope;
+  /** which page snapshot the offsets refer to (pass it back to content/highlight) */
+  snapshotId: string;
+  answers: Answer[];
+  /** the model's null answer won: show "no answer on this page" (answers may still be offered below it) */
+  abstained: boolean;
+  noAnswerScore: number;
+  windowsRead: number;
+  windowsTotal: number;
+  /** the best answer was highlighted in the page */
+  highlighted: boolean;
+  ms: number;
+}
+
+export interface ClassifyRequest {
+  type: 'classify/run';
+  requestId: string;
+  text: string;
+  /** candidate labels for zero-shot (NLI model); absent: the classifier's own labels */
+  labels?: string[];
+  multiLabel?: boolean;
+}
+
+export interface ClassifyReply {
+  modelId: string;
+  zeroShot: boolean;
+  scores: LabelScore[];
+  ms: number;
+}
+
+export interface CancelRequest {
+  type: 'request/cancel';
+  requestId: string;
+}
+
+export interface ModelsListRequest {
+  type: 'models/list';
+}
+
+export interface ModelsListReply {
+  models: ModelInfo[];
+  /** bytes the stored models take */
+  storageBytes: number;
+  hubBaseUrl: string;
+}
+
+export interface ModelDownloadRequest {
+  type: 'models/download';
+  modelId: string;
+}
+
+export interface ModelCancelDownloadRequest {
+  type: 'models/cancel-download';
+  modelId: string;
+}
+
+export interface ModelRemoveRequest {
+  type: 'models/remove';
+  modelId: string;
+}
+
+/** Sent by the options page after it stored an imported folder itself (Cache Storage is shared). */
+export interface ModelImportedRequest {
+  type: 'models/imported';
+  modelId: string;
+}
+
+/** What the popup needs to know about a tab before asking: can Lens read it, is text selected. */
+export interface TabInfoRequest {
+  type: 'tab/info';
+  tabId: number;
+}
+
+export interface TabInfoReply {
+  /** false on pages where extensions cannot run (browser pages, the extension store, the PDF viewer) */
+  readable: boolean;
+  /** why not, in words for the user */
+  reason?: string;
+  title: string;
+  url: string;
+  /** characters currently selected in the page (0: none) */
+  selectionLength: number;
+}
+
+export interface HighlightRequest {
+  type: 'qa/highlight';
+  tabId: number;
+  snapshotId: string;
+  start: number;
+  end: number;
+}
+
+export type BackgroundRequest =
+  | AskRequest
+  | ClassifyRequest
+  | CancelRequest
+  | ModelsListRequest
+  | ModelDownloadRequest
+  | ModelCancelDownloadRequest
+  | ModelRemoveRequest
+  | ModelImportedRequest
+  | TabInfoRequest
+  | HighlightRequest;
+
+/** The reply type of each request. */
+export interface BackgroundReplies {
+  'qa/ask': AskReply;
+  'classify/run': ClassifyReply;
+  'request/cancel': { cancelled: boolean };
+  'models/list': ModelsListReply;
+  'models/download': { installed: ModelInfo };
+  'models/cancel-download': { cancelled: boolean };
+  'models/remove': { removed: boolean };
+  'models/imported': { installed: ModelInfo };
+  'tab/info': TabInfoReply;
+  'qa/highlight': HighlightReply;
+}
+
+// ---- requests from the background to a tab's content script ----
+
+export interface ExtractRequest {
+  type: 'content/extract';
+  scope: Scope;
+}
+
+export interface ExtractReply {
+  snapshotId: string;
+  scope: Scope;
+  /** the readable text: passages separated by newlines */
+  text: string;
+  passages: Passage[];
+  title: string;
+  url: string;
+}
+
+export interface ContentHighlightRequest {
+  type: 'content/highlight';
+  snapshotId: string;
+  start: number;
+  end: number;
+  /** scroll the highlight into view */
+  scroll: boolean;
+}
+
+export interface HighlightReply {
+  /** the text now highlighted in the page (equals the answer's text) */
+  text: string;
+}
+
+export interface ClearRequest {
+  type: 'content/clear';
+}
+
+export interface SelectionInfoRequest {
+  type: 'content/selection-info';
+}
+
+export interface ShowCardRequest {
+  type: 'content/show-card';
+  title: string;
+  /** the text that was classified (shown shortened) */
+  text: string;
+  result: { scores: LabelScore[] } | { error: string } | { pending: true };
+}
+
+export type ContentRequest = ExtractRequest | ContentHighlightRequest | ClearRequest | SelectionInfoRequest | ShowCardRequest;
+
+export interface ContentReplies {
+  'content/extract': ExtractReply;
+  'content/highlight': HighlightReply;
+  'content/clear': { cleared: number };
+  'content/selection-info': { selectionLength: number; title: string; url: string };
+  'content/show-card': { shown: boolean };
+}
+
+// ---- the envelope every reply travels in (errors are values: they survive the message channel) ----
+
+export type Reply<T> = { ok: true; value: T } | { ok: false; error: string };
+
+const BACKGROUND_TYPES: ReadonlySet<string> = new Set<BackgroundRequest['type']>([
+  'qa/ask',
+  'classify/run',
+  'request/cancel',
+  'models/list',
+  'models/download',
+  'models/cancel-download',
+  'models/remove',
+  'models/imported',
+  'tab/info',
+  'qa/highlight',
+]);
+
+/** Shape check for what arrives at the background (types and required fields, not just the tag). */
+export function isBackgroundRequest(msg: unknown): msg is BackgroundRequest {
+  if (typeof msg !== 'object' || msg === null) return false;
+  const m = msg as Record<string, unknown>;
+  if (typeof m.type !== 'string' || !BACKGROUND_TYPES.has(m.type)) return false;
+  const str = (k: string) => typeof m[k] === 'string';
+  const int = (k: string) => Number.isInteger(m[k]);
+  switch (m.type as BackgroundRequest['type']) {
+    case 'qa/ask':
+      return str('requestId') && int('tabId') && str('question') && (m.scope === 'page' || m.scope === 'selection');
+    case 'classify/run':
+      return str('requestId') && str('text') && (m.labels === undefined || (Array.isArray(m.labels) && m.labels.every((l) => typeof l === 'string')));
+    case 'request/cancel':
+      return str('requestId');
+    case 'models/list':
+      return true;
+    case 'models/download':
+    case 'models/cancel-download':
+    case 'models/remove':
+    case 'models/imported':
+      return str('modelId');
+    case 'tab/info':
+      return int('tabId');
+    case 'qa/highlight':
+      return int('tabId') && str('snapshotId') && int('start') && int('end');
+  }
+}
+
+export function isContentRequest(msg: unknown): msg is ContentRequest {
+  if (typeof msg !== 'object' || msg === null) return false;
+  const type = (msg as { type?: unknown }).type;
+  return typeof type === 'string' && type.startsWith('content/');
+}

@@ -1,0 +1,2 @@
+// Build-time constants injected by vite.config.ts.
+declare const __LENS_BROWSER__: 'chrome' | 'firefox';

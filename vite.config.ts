@@ -1,0 +1,80 @@
+// One source tree, two builds: `vite build --mode chrome` -> dist/chrome (MV3 service worker),
+// `vite build --mode firefox` -> dist/firefox (MV3 event page). The manifest's per-browser differences are
+// applied here. LENS_BUNDLE_MODEL=<registry id>=<folder> copies a local model folder into the package
+// (models/<id>/) for offline deployment.
+import { crx, type ManifestV3Export } from '@crxjs/vite-plugin';
+import { cpSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { defineConfig, type Plugin } from 'vite';
+
+type Browser = 'chrome' | 'firefox';
+
+const GECKO_ID = 'lens@mobilebert-lens.dev';
+
+function manifestFor(browser: Browser): ManifestV3Export {
+  const source = JSON.parse(readFileSync(resolve(import.meta.dirname, 'manifest.json'), 'utf8'));
+  if (browser === 'firefox') {
+    source.background = { scripts: [source.background.service_worker] };
+    source.browser_specific_settings = {
+      gecko: { id: GECKO_ID, strict_min_version: '128.0', data_collection_permissions: { required: ['none'] } },
+    };
+    // Firefox has no unlimitedStorage prompt-free quota for MV3 in all versions; it ignores unknown entries
+    // but web-ext lint warns, so keep the list to what it knows.
+  }
+  return source;
+}
+
+/** Copies LENS_BUNDLE_MODEL folders into the build and lists them in models/bundled.json. */
+function bundleModels(outDir: string): Plugin {
+  const spec = process.env.LENS_BUNDLE_MODEL ?? '';
+  return {
+    name: 'lens-bundle-models',
+    apply: 'build',
+    closeBundle() {
+      const bundled: Array<{ id: string; files: Array<{ path: string; size: number }> }> = [];
+      for (const item of spec.split(',').filter(Boolean)) {
+        const eq = item.indexOf('=');
+        if (eq < 1) throw new Error(`LENS_BUNDLE_MODEL: expected <registry id>=<folder>, got "${item}"`);
+        const id = item.slice(0, eq);
+        const dir = resolve(item.slice(eq + 1));
+        if (!existsSync(join(dir, 'config.json'))) throw new Error(`LENS_BUNDLE_MODEL: ${dir} is not a model folder (no config.json)`);
+        const files: Array<{ path: string; size: number }> = [];
+        const walk = (d: string) => {
+          for (const name of readdirSync(d)) {
+            const p = join(d, name);
+            if (statSync(p).isDirectory()) walk(p);
+            else files.push({ path: relative(dir, p).split('\\').join('/'), size: statSync(p).size });
+          }
+        };
+        walk(dir);
+        cpSync(dir, join(outDir, 'models', id), { recursive: true });
+        bundled.push({ id, files });
+      }
+      mkdirSync(join(outDir, 'models'), { recursive: true });
+      writeFileSync(join(outDir, 'models', 'bundled.json'), JSON.stringify({ models: bundled }, null, 2));
+    },
+  };
+}
+
+export default defineConfig(({ mode }) => {
+  const browser: Browser = mode === 'firefox' ? 'firefox' : 'chrome';
+  const outDir = resolve(import.meta.dirname, 'dist', browser);
+  return {
+    publicDir: 'extension',
+    resolve: {
+      // the wasm-only ORT bundle (one 14 MB .wasm instead of the 28 MB WebGPU build); Node keeps the default entry
+      alias: [{ find: /^onnxruntime-web$/, replacement: 'onnxruntime-web/wasm' }],
+    },
+    define: { __LENS_BROWSER__: JSON.stringify(browser) },
+    build: {
+      outDir,
+      emptyOutDir: true,
+      target: 'es2022',
+      minify: false,
+      sourcemap: false,
+      chunkSizeWarningLimit: 20000,
+      rollupOptions: { input: { options: 'src/options/options.html' } },
+    },
+    plugins: [crx({ manifest: manifestFor(browser), browser }), bundleModels(outDir)],
+  };
+});
