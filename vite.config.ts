@@ -16,10 +16,9 @@ function manifestFor(browser: Browser): ManifestV3Export {
   if (browser === 'firefox') {
     source.background = { scripts: [source.background.service_worker] };
     source.browser_specific_settings = {
-      gecko: { id: GECKO_ID, strict_min_version: '128.0', data_collection_permissions: { required: ['none'] } },
+      gecko: { id: GECKO_ID, strict_min_version: '140.0', data_collection_permissions: { required: ['none'] } },
+      gecko_android: { strict_min_version: '142.0' },
     };
-    // Firefox has no unlimitedStorage prompt-free quota for MV3 in all versions; it ignores unknown entries
-    // but web-ext lint warns, so keep the list to what it knows.
   }
   return source;
 }

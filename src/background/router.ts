@@ -1,0 +1,88 @@
+// Routes the protocol's requests to their handlers. Only the extension's own pages and content scripts
+// are answered: anything else (or anything malformed) is ignored.
+import browser, { type Runtime } from 'webextension-polyfill';
+import { broadcast, toReply } from '../shared/messaging.js';
+import { installedModels, removeModel, storageBytes } from '../shared/model-store.js';
+import type { BackgroundReplies, BackgroundRequest, ModelInfo, Reply } from '../shared/protocol.js';
+import { isBackgroundRequest } from '../shared/protocol.js';
+import { REGISTRY, approxBytes, registryEntry } from '../shared/registry.js';
+import { getSettings } from '../shared/settings.js';
+import { classifyText } from './classify.js';
+import type { Downloads } from './downloads.js';
+import type { EngineHost } from './engines.js';
+import { askPage, highlightAnswer } from './page-qa.js';
+import { tabInfo } from './tabs.js';
+
+export function isOwnSender(sender: Runtime.MessageSender): boolean {
+  return sender.id === browser.runtime.id;
+}
+
+async function modelInfos(downloads: Downloads): Promise<ModelInfo[]> {
+  const installed = await installedModels();
+  return REGISTRY.map((entry) => {
+    const record = installed[entry.id];
+    const downloading = downloads.state(entry.id);
+    const state: ModelInfo['state'] = downloading
+      ? { kind: 'downloading', loaded: downloading.loaded, total: downloading.total }
+      : record
+        ? { kind: 'installed', source: record.source, bytes: record.bytes, installedAt: record.installedAt }
+        : { kind: 'absent' };
+    return { id: entry.id, name: entry.name, task: entry.task, repo: entry.repo, revision: entry.revision, approxBytes: approxBytes(entry), description: entry.description, license: entry.license, state };
+  });
+}
+
+async function modelInfo(downloads: Downloads, id: string): Promise<ModelInfo> {
+  const info = (await modelInfos(downloads)).find((m) => m.id === id);
+  if (!info) throw new Error(`unknown model "${id}"`);
+  return info;
+}
+
+async function handle(req: BackgroundRequest, engines: EngineHost, downloads: Downloads): Promise<BackgroundReplies[BackgroundRequest['type']]> {
+  switch (req.type) {
+    case 'qa/ask':
+      return askPage(engines, req);
+    case 'qa/highlight':
+      return highlightAnswer(req);
+    case 'classify/run':
+      return classifyText(engines, req);
+    case 'request/cancel':
+      return { cancelled: engines.cancel(req.requestId) };
+    case 'tab/info':
+      return tabInfo(req.tabId);
+    case 'models/list':
+      return { models: await modelInfos(downloads), storageBytes: await storageBytes(), hubBaseUrl: (await getSettings()).hubBaseUrl };
+    case 'models/download':
+      registryEntry(req.modelId);
+      await downloads.start(req.modelId);
+      return { installed: await modelInfo(downloads, req.modelId) };
+    case 'models/cancel-download':
+      return { cancelled: downloads.cancel(req.modelId) };
+    case 'models/remove': {
+      registryEntry(req.modelId);
+      await engines.unload(req.modelId);
+      const removed = await removeModel(req.modelId);
+      broadcast({ type: 'event/models-changed' });
+      return { removed };
+    }
+    case 'models/imported': {
+      // the options page stored the files; prove they load before calling the model installed
+      await engines.unload(req.modelId);
+      try {
+        await engines.model(req.modelId);
+      } catch (err) {
+        await removeModel(req.modelId).catch(() => undefined);
+        throw new Error(`the imported model does not load: ${err instanceof Error ? err.message : String(err)}`);
+      } finally {
+        broadcast({ type: 'event/models-changed' });
+      }
+      return { installed: await modelInfo(downloads, req.modelId) };
+    }
+  }
+}
+
+export function listen(engines: EngineHost, downloads: Downloads): void {
+  browser.runtime.onMessage.addListener((msg: unknown, sender: Runtime.MessageSender): Promise<Reply<unknown>> | undefined => {
+    if (!isOwnSender(sender) || !isBackgroundRequest(msg)) return undefined;
+    return toReply(() => handle(msg, engines, downloads));
+  });
+}

@@ -1,0 +1,73 @@
+// Reaching a tab's content script: which pages Lens may read, and injecting the script into tabs that were
+// open before the extension was installed (the manifest's content scripts only reach new page loads).
+import browser from 'webextension-polyfill';
+import { sendToContent } from '../shared/messaging.js';
+import type { ContentReplies, ContentRequest, TabInfoReply } from '../shared/protocol.js';
+
+const RESTRICTED_MESSAGE =
+  "Lens can't read this page. Browser pages, the extension store and the built-in PDF viewer don't let extensions in. Open a regular web page and try again.";
+
+// Stores where browsers block extensions even with host permissions.
+const STORE_HOSTS = ['chrome.google.com', 'chromewebstore.google.com', 'addons.mozilla.org', 'microsoftedge.microsoft.com'];
+
+/** Why a URL cannot be read, or undefined when it may be. */
+export function restrictedReason(url: string | undefined): string | undefined {
+  if (!url) return RESTRICTED_MESSAGE;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return RESTRICTED_MESSAGE;
+  }
+  if (!['http:', 'https:', 'file:'].includes(parsed.protocol)) return RESTRICTED_MESSAGE;
+  if (STORE_HOSTS.includes(parsed.hostname) && (parsed.hostname !== 'chrome.google.com' || parsed.pathname.startsWith('/webstore'))) return RESTRICTED_MESSAGE;
+  return undefined;
+}
+
+async function injectContentScript(tabId: number): Promise<void> {
+  const files = browser.runtime.getManifest().content_scripts?.flatMap((c) => c.js ?? []) ?? [];
+  await browser.scripting.executeScript({ target: { tabId }, files });
+}
+
+/** Sends to the tab's content script, injecting it once if it is not there yet. */
+export async function askContent<R extends ContentRequest>(tabId: number, request: R): Promise<ContentReplies[R['type']]> {
+  const tab = await browser.tabs.get(tabId).catch(() => undefined);
+  if (!tab) throw new Error('that tab is gone');
+  const reason = restrictedReason(tab.url);
+  if (reason) throw new Error(reason);
+  try {
+    return await sendToContent(tabId, request);
+  } catch (err) {
+    if (!isNoReceiver(err)) throw err;
+  }
+  try {
+    await injectContentScript(tabId);
+  } catch {
+    // e.g. the PDF viewer or a page the browser protects: scripting is refused there
+    throw new Error(RESTRICTED_MESSAGE);
+  }
+  try {
+    return await sendToContent(tabId, request);
+  } catch (err) {
+    if (isNoReceiver(err)) throw new Error(RESTRICTED_MESSAGE);
+    throw err;
+  }
+}
+
+function isNoReceiver(err: unknown): boolean {
+  const message = err instanceof Error ? err.message : String(err);
+  return /receiving end does not exist|could not establish connection|no reply to/i.test(message);
+}
+
+export async function tabInfo(tabId: number): Promise<TabInfoReply> {
+  const tab = await browser.tabs.get(tabId).catch(() => undefined);
+  if (!tab) throw new Error('that tab is gone');
+  const title = tab.title ?? '';
+  const url = tab.url ?? '';
+  try {
+    const info = await askContent(tabId, { type: 'content/selection-info' });
+    return { readable: true, title: info.title || title, url, selectionLength: info.selectionLength };
+  } catch (err) {
+    return { readable: false, reason: err instanceof Error ? err.message : String(err), title, url, selectionLength: 0 };
+  }
+}

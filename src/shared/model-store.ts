@@ -1,0 +1,254 @@
+// Model files on the device. Bytes live in Cache Storage (shared by the background and the extension's
+// pages, survives restarts, works offline); which models are complete lives in storage.local, written only
+// after every file is stored, so an interrupted download or import never looks installed.
+// Used by the background (downloads, loading) and the options page (importing a folder from disk).
+import browser from 'webextension-polyfill';
+import { ONNX_FILES, type ModelSource } from '../engine/model.js';
+import { hubFileUrl, type RegistryEntry } from './registry.js';
+
+const CACHE_NAME = 'lens-models-v1';
+const RECORDS_KEY = 'installedModels';
+// Cache keys only: never fetched (".invalid" cannot resolve).
+const KEY_ORIGIN = 'https://models.lens.invalid';
+
+export interface StoredFile {
+  path: string;
+  size: number;
+  sha256?: string;
+}
+
+export interface InstalledModel {
+  id: string;
+  source: 'hub' | 'import' | 'bundled';
+  files: StoredFile[];
+  bytes: number;
+  installedAt: number;
+  /** for hub downloads: where from */
+  url?: string;
+}
+
+export type Progress = (done: number, total: number | undefined) => void;
+
+function cacheKey(id: string, path: string): string {
+  return `${KEY_ORIGIN}/${encodeURIComponent(id)}/${path.split('/').map(encodeURIComponent).join('/')}`;
+}
+
+export async function installedModels(): Promise<Record<string, InstalledModel>> {
+  const stored = (await browser.storage.local.get(RECORDS_KEY))[RECORDS_KEY] as Record<string, InstalledModel> | undefined;
+  const records = { ...(stored ?? {}) };
+  for (const bundled of await bundledModels()) records[bundled.id] ??= bundled;
+  return records;
+}
+
+async function writeRecord(record: InstalledModel): Promise<void> {
+  const stored = ((await browser.storage.local.get(RECORDS_KEY))[RECORDS_KEY] as Record<string, InstalledModel> | undefined) ?? {};
+  await browser.storage.local.set({ [RECORDS_KEY]: { ...stored, [record.id]: record } });
+}
+
+async function deleteRecord(id: string): Promise<void> {
+  const stored = ((await browser.storage.local.get(RECORDS_KEY))[RECORDS_KEY] as Record<string, InstalledModel> | undefined) ?? {};
+  delete stored[id];
+  await browser.storage.local.set({ [RECORDS_KEY]: stored });
+}
+
+/** Bytes the stored (downloaded or imported) models take; bundled ones are part of the package. */
+export async function storageBytes(): Promise<number> {
+  const records = Object.values(await installedModels());
+  return records.filter((r) => r.source !== 'bundled').reduce((sum, r) => sum + r.bytes, 0);
+}
+
+/** Removes a downloaded or imported model's files and record. Bundled models cannot be removed. */
+export async function removeModel(id: string): Promise<boolean> {
+  const record = (await installedModels())[id];
+  if (record?.source === 'bundled') throw new Error('this model is part of the extension package and cannot be removed');
+  await deleteFiles(id, record?.files.map((f) => f.path) ?? []);
+  await deleteRecord(id);
+  return record !== undefined;
+}
+
+async function deleteFiles(id: string, paths: readonly string[]): Promise<void> {
+  const cache = await caches.open(CACHE_NAME);
+  // also any file a partial download may have left that is not in the record
+  const keys = await cache.keys();
+  const prefix = cacheKey(id, '');
+  await Promise.all(keys.filter((k) => k.url.startsWith(prefix) || paths.some((p) => k.url === cacheKey(id, p))).map((k) => cache.delete(k)));
+}
+
+/** Reads an installed model's files: from Cache Storage, or from the package for a bundled model. */
+export async function modelSource(entry: RegistryEntry): Promise<ModelSource> {
+  const record = (await installedModels())[entry.id];
+  if (!record) throw new Error(`the model "${entry.name}" is not installed; download it first`);
+  const present = new Set(record.files.map((f) => f.path));
+  const name = `${entry.name} (${entry.repo})`;
+  if (record.source === 'bundled') {
+    return {
+      name,
+      read: async (path) => {
+        if (!present.has(path)) return undefined;
+        const res = await fetch(browser.runtime.getURL(`models/${entry.id}/${path}`));
+        if (!res.ok) throw new Error(`bundled file ${path} of ${entry.name} is missing from the package`);
+        return new Uint8Array(await res.arrayBuffer());
+      },
+    };
+  }
+  const cache = await caches.open(CACHE_NAME);
+  return {
+    name,
+    read: async (path) => {
+      if (!present.has(path)) return undefined;
+      const res = await cache.match(cacheKey(entry.id, path));
+      if (!res) throw new Error(`the stored file ${path} of ${entry.name} is gone (browser storage was cleared?); remove the model and download it again`);
+      return new Uint8Array(await res.arrayBuffer());
+    },
+  };
+}
+
+async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** The sha256 a hub vouches for: the registry's, else the LFS sha256 the Hugging Face Hub sends as X-Linked-Etag. */
+function expectedSha256(registrySha: string | undefined, res: Response): string | undefined {
+  if (registrySha) return registrySha.toLowerCase();
+  const etag = res.headers.get('x-linked-etag')?.replace(/^W\//, '').replace(/"/g, '');
+  return etag && /^[0-9a-f]{64}$/i.test(etag) ? etag.toLowerCase() : undefined;
+}
+
+async function readBody(res: Response, onChunk: (bytes: number) => void): Promise<Uint8Array> {
+  if (!res.body) return new Uint8Array(await res.arrayBuffer());
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    length += value.length;
+    onChunk(value.length);
+  }
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+/**
+ * Downloads a registry model from the hub into Cache Storage, checking each file's size against
+ * Content-Length and its sha256 when the registry or the hub states one. On any failure or cancel the
+ * partial files are deleted and nothing is recorded.
+ */
+export async function downloadModel(entry: RegistryEntry, hubBaseUrl: string, options: { signal?: AbortSignal; onProgress?: Progress } = {}): Promise<InstalledModel> {
+  const cache = await caches.open(CACHE_NAME);
+  const estimates = entry.files.map((f) => f.size ?? 0);
+  const total = () => estimates.reduce((a, b) => a + b, 0);
+  let done = 0;
+  const stored: StoredFile[] = [];
+  try {
+    for (const [i, file] of entry.files.entries()) {
+      const url = hubFileUrl(hubBaseUrl, entry, file.path);
+      let res: Response;
+      try {
+        res = await fetch(url, { signal: options.signal, cache: 'no-store', credentials: 'omit' });
+      } catch (err) {
+        if (options.signal?.aborted) throw new Error('download cancelled');
+        throw new Error(`could not reach the model hub at ${new URL(url).origin} (${err instanceof Error ? err.message : String(err)}); check your connection or the hub URL in the options`);
+      }
+      if (res.status === 404 && file.optional) continue;
+      if (!res.ok) throw new Error(`downloading ${file.path} of ${entry.repo} failed: HTTP ${res.status} ${res.statusText} from ${url}`);
+      const declared = Number(res.headers.get('content-length') ?? NaN);
+      if (Number.isFinite(declared)) estimates[i] = declared;
+      if (file.size !== undefined && !file.approx && Number.isFinite(declared) && declared !== file.size) {
+        throw new Error(`${file.path} of ${entry.repo} is ${declared} bytes on the hub, the registry expects ${file.size}: refusing it`);
+      }
+      let bytes: Uint8Array;
+      try {
+        bytes = await readBody(res, (n) => {
+          done += n;
+          options.onProgress?.(done, total());
+        });
+      } catch (err) {
+        if (options.signal?.aborted) throw new Error('download cancelled');
+        throw new Error(`the download of ${file.path} was interrupted (${err instanceof Error ? err.message : String(err)})`);
+      }
+      if (Number.isFinite(declared) && bytes.length !== declared) throw new Error(`${file.path} arrived incomplete (${bytes.length} of ${declared} bytes)`);
+      const want = expectedSha256(file.sha256, res);
+      const sha256 = await sha256Hex(bytes);
+      if (want && want !== sha256) throw new Error(`${file.path} failed verification: its sha256 is ${sha256.slice(0, 12)}…, the hub states ${want.slice(0, 12)}…`);
+      await cache.put(cacheKey(entry.id, file.path), new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { 'content-type': 'application/octet-stream' } }));
+      stored.push({ path: file.path, size: bytes.length, sha256 });
+    }
+    const record: InstalledModel = { id: entry.id, source: 'hub', files: stored, bytes: done, installedAt: Date.now(), url: hubFileUrl(hubBaseUrl, entry, '') };
+    await writeRecord(record);
+    return record;
+  } catch (err) {
+    await deleteFiles(entry.id, stored.map((f) => f.path));
+    throw err;
+  }
+}
+
+const TOKENIZER_FILES = ['config.json', 'vocab.txt', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json'];
+
+/**
+ * Stores a model folder the user picked on disk. Only the files the engine reads are kept (not e.g.
+ * model.safetensors). Checks the folder has what a model needs before storing anything.
+ */
+export async function importModelFiles(entry: RegistryEntry, files: ReadonlyArray<{ path: string; bytes: Uint8Array }>, onProgress?: (done: number, total: number) => void): Promise<InstalledModel> {
+  const byPath = new Map(files.map((f) => [f.path.replace(/^\.?\//, ''), f.bytes]));
+  const onnx = [...ONNX_FILES.fp32, ...ONNX_FILES.quantized].filter((p) => byPath.has(p));
+  const problems: string[] = [];
+  if (!byPath.has('config.json')) problems.push('no config.json');
+  if (!byPath.has('vocab.txt') && !byPath.has('tokenizer.json')) problems.push('no vocab.txt or tokenizer.json');
+  if (onnx.length === 0) problems.push(`no ONNX file (${ONNX_FILES.fp32.join(' or ')})`);
+  if (problems.length) throw new Error(`this folder is not a model folder: ${problems.join(', ')}`);
+  try {
+    JSON.parse(new TextDecoder().decode(byPath.get('config.json')));
+  } catch {
+    throw new Error('config.json in this folder is not valid JSON');
+  }
+  const keep = [...TOKENIZER_FILES.filter((p) => byPath.has(p)), ...onnx];
+  const total = keep.reduce((sum, p) => sum + (byPath.get(p)?.length ?? 0), 0);
+  await removeModel(entry.id).catch(() => undefined);
+  const cache = await caches.open(CACHE_NAME);
+  const stored: StoredFile[] = [];
+  let done = 0;
+  try {
+    for (const path of keep) {
+      const bytes = byPath.get(path) as Uint8Array;
+      await cache.put(cacheKey(entry.id, path), new Response(bytes as Uint8Array<ArrayBuffer>));
+      stored.push({ path, size: bytes.length, sha256: await sha256Hex(bytes) });
+      done += bytes.length;
+      onProgress?.(done, total);
+    }
+    const record: InstalledModel = { id: entry.id, source: 'import', files: stored, bytes: total, installedAt: Date.now() };
+    await writeRecord(record);
+    return record;
+  } catch (err) {
+    await deleteFiles(entry.id, keep);
+    throw err;
+  }
+}
+
+let bundledCache: InstalledModel[] | undefined;
+
+/** Models bundled into the package at build time (LENS_BUNDLE_MODEL), listed in models/bundled.json. */
+export async function bundledModels(): Promise<InstalledModel[]> {
+  if (bundledCache) return bundledCache;
+  try {
+    const res = await fetch(browser.runtime.getURL('models/bundled.json'));
+    const json = (await res.json()) as { models?: Array<{ id: string; files: Array<{ path: string; size: number }> }> };
+    bundledCache = (json.models ?? []).map((m) => ({
+      id: m.id,
+      source: 'bundled',
+      files: m.files,
+      bytes: m.files.reduce((s, f) => s + f.size, 0),
+      installedAt: 0,
+    }));
+  } catch {
+    bundledCache = [];
+  }
+  return bundledCache;
+}
