@@ -3,26 +3,8 @@
 import browser from 'webextension-polyfill';
 import { sendToContent } from '../shared/messaging.js';
 import type { ContentReplies, ContentRequest, TabInfoReply } from '../shared/protocol.js';
+import { RESTRICTED_MESSAGE, restrictedReason } from './restricted.js';
 
-const RESTRICTED_MESSAGE =
-  "Lens can't read this page. Browser pages, the extension store and the built-in PDF viewer don't let extensions in. Open a regular web page and try again.";
-
-// Stores where browsers block extensions even with host permissions.
-const STORE_HOSTS = ['chrome.google.com', 'chromewebstore.google.com', 'addons.mozilla.org', 'microsoftedge.microsoft.com'];
-
-/** Why a URL cannot be read, or undefined when it may be. */
-export function restrictedReason(url: string | undefined): string | undefined {
-  if (!url) return RESTRICTED_MESSAGE;
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return RESTRICTED_MESSAGE;
-  }
-  if (!['http:', 'https:', 'file:'].includes(parsed.protocol)) return RESTRICTED_MESSAGE;
-  if (STORE_HOSTS.includes(parsed.hostname) && (parsed.hostname !== 'chrome.google.com' || parsed.pathname.startsWith('/webstore'))) return RESTRICTED_MESSAGE;
-  return undefined;
-}
 
 async function injectContentScript(tabId: number): Promise<void> {
   const files = browser.runtime.getManifest().content_scripts?.flatMap((c) => c.js ?? []) ?? [];

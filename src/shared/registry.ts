@@ -1,5 +1,5 @@
 // The model registry (models/registry.json): which models exist, where on the hub, which files.
-import registryJson from '../../models/registry.json';
+import registryJson from '../../models/registry.json' with { type: 'json' };
 import type { ModelTask } from './protocol.js';
 
 export interface RegistryFile {

@@ -1,5 +1,8 @@
 // User settings, kept in storage.local (on the device; never synced).
 import browser from 'webextension-polyfill';
+import { checkHubUrl, checkLabels } from './checks.js';
+
+export { checkHubUrl, checkLabels };
 
 export interface Settings {
   /** where models are downloaded from: the Hugging Face Hub or a mirror with its URL layout */
@@ -33,23 +36,4 @@ export async function updateSettings(patch: Partial<Settings>): Promise<Settings
   const next = { ...(await getSettings()), ...patch };
   await browser.storage.local.set({ [KEY]: next });
   return next;
-}
-
-export function checkHubUrl(url: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url.trim());
-  } catch {
-    throw new Error(`"${url}" is not a URL (expected e.g. https://huggingface.co)`);
-  }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new Error(`the hub URL must be http(s), not ${parsed.protocol}`);
-  return parsed.href.replace(/\/+$/, '');
-}
-
-/** Candidate labels from user input: trimmed, non-empty, no duplicates, at least two. */
-export function checkLabels(labels: readonly string[]): string[] {
-  const out = [...new Set(labels.map((l) => l.trim()).filter((l) => l.length > 0))];
-  if (out.length < 2) throw new Error('give at least two different labels');
-  if (out.some((l) => l.length > 100)) throw new Error('a label may be at most 100 characters');
-  return out;
 }
