@@ -1,0 +1,160 @@
+// A fake Hugging Face hub on disk: every registry model as tiny random-weight MobileBERT files, in the hub's
+// URL layout {repo}/resolve/{revision}/{path}, so the extension's real download path can be tested offline.
+// Generated once under .tmp/e2e/hub and reused while the registry and this generator are unchanged.
+import { createHash } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { ROOT } from '../../helpers/cli.js';
+import { uncasedVocabText } from '../../helpers/vocab.js';
+import { ARCHS, hfConfigJson, type ModelTask } from '../../../src/modelgen/mobilebert-config.js';
+import { buildMobileBertOnnx } from '../../../src/modelgen/mobilebert-onnx.js';
+import { specialTokensMapJson, tokenizerConfigJson } from '../../../src/modelgen/model-folder.js';
+
+export const DEFAULT_HUB_DIR = join(ROOT, '.tmp', 'e2e', 'hub');
+const REGISTRY_PATH = join(ROOT, 'models', 'registry.json');
+/** Bump when the generated files change in a way the registry text does not show. */
+const GENERATOR_VERSION = 1;
+const MANIFEST = '.hub-manifest.json';
+const DEFAULT_LABELS: Record<string, string[]> = {
+  'zero-shot': ['contradiction', 'neutral', 'entailment'],
+  classify: ['negative', 'positive'],
+};
+
+export interface HubFile {
+  repo: string;
+  revision: string;
+  /** path inside the repo, as the registry lists it */
+  path: string;
+  bytes: number;
+  /** lowercase hex; the value the server sends as X-Linked-Etag for .onnx files */
+  sha256: string;
+}
+
+interface RegistryModel {
+  id: string;
+  task: string;
+  repo: string;
+  revision: string;
+  labels?: string[];
+  files: Array<{ path: string }>;
+}
+
+interface Manifest {
+  key: string;
+  files: HubFile[];
+}
+
+/** The on-disk location of a hub file (also its URL path under the hub base). */
+export function hubFilePath(dir: string, f: Pick<HubFile, 'repo' | 'revision' | 'path'>): string {
+  return join(dir, f.repo, 'resolve', f.revision, f.path);
+}
+
+function modelTask(m: RegistryModel): ModelTask {
+  if (m.task === 'qa') return { kind: 'qa' };
+  const labels = m.labels ?? DEFAULT_LABELS[m.task];
+  if (!labels) throw new Error(`e2e hub: no labels for task "${m.task}" of ${m.id}`);
+  return { kind: 'classify', labels };
+}
+
+/** HF fast-tokenizer JSON for the uncased WordPiece vocab (what Xenova/* repos ship instead of vocab.txt). */
+function tokenizerJson(vocabLines: string[]): Record<string, unknown> {
+  const vocab: Record<string, number> = {};
+  vocabLines.forEach((token, id) => {
+    vocab[token] = id;
+  });
+  const specials = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'];
+  return {
+    version: '1.0',
+    truncation: null,
+    padding: null,
+    added_tokens: specials.map((content) => ({ id: vocab[content], content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true })),
+    normalizer: { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, strip_accents: null, lowercase: true },
+    pre_tokenizer: { type: 'BertPreTokenizer' },
+    model: { type: 'WordPiece', unk_token: '[UNK]', continuing_subword_prefix: '##', max_input_chars_per_word: 100, vocab },
+  };
+}
+
+const jsonBytes = (value: unknown) => Buffer.from(`${JSON.stringify(value, null, 2)}\n`);
+
+async function fileBytes(m: RegistryModel, index: number, path: string, vocabText: string): Promise<Buffer> {
+  const cfg = ARCHS.tiny;
+  const task = modelTask(m);
+  const name = path.split('/').pop();
+  if (path.endsWith('.onnx')) return Buffer.from(buildMobileBertOnnx(cfg, task, 1000 + index).bytes);
+  switch (name) {
+    case 'config.json': return jsonBytes(hfConfigJson(cfg, task));
+    case 'vocab.txt': return Buffer.from(vocabText);
+    case 'tokenizer.json': return jsonBytes(tokenizerJson(vocabText.replace(/\n$/, '').split('\n')));
+    case 'tokenizer_config.json': return jsonBytes(tokenizerConfigJson(cfg));
+    case 'special_tokens_map.json': return jsonBytes(specialTokensMapJson());
+    default: throw new Error(`e2e hub: no generator for ${path} of ${m.id}; teach tests/e2e/harness/models.ts about it`);
+  }
+}
+
+async function readManifest(dir: string): Promise<Manifest | undefined> {
+  try {
+    return JSON.parse(await readFile(join(dir, MANIFEST), 'utf8')) as Manifest;
+  } catch {
+    return undefined;
+  }
+}
+
+function isComplete(dir: string, manifest: Manifest | undefined, key: string): manifest is Manifest {
+  if (!manifest || manifest.key !== key) return false;
+  return manifest.files.every((f) => {
+    const p = hubFilePath(dir, f);
+    return existsSync(p) && statSync(p).size === f.bytes;
+  });
+}
+
+const prepared = new Map<string, Promise<Manifest>>();
+
+async function build(dir: string): Promise<Manifest> {
+  const registryText = await readFile(REGISTRY_PATH, 'utf8');
+  const key = createHash('sha256').update(`${GENERATOR_VERSION}\n${registryText}`).digest('hex');
+  const existing = await readManifest(dir);
+  if (isComplete(dir, existing, key)) return existing;
+
+  // Build beside the target and rename, so an interrupted run never leaves a half tree that looks complete.
+  const staging = `${dir}.staging-${process.pid}`;
+  await rm(staging, { recursive: true, force: true });
+  const models = (JSON.parse(registryText) as { models: RegistryModel[] }).models;
+  const vocabText = await uncasedVocabText();
+  const files: HubFile[] = [];
+  for (const [index, m] of models.entries()) {
+    for (const { path } of m.files) {
+      const bytes = await fileBytes(m, index, path, vocabText);
+      const target = hubFilePath(staging, { repo: m.repo, revision: m.revision, path });
+      await mkdir(dirname(target), { recursive: true });
+      await writeFile(target, bytes);
+      files.push({ repo: m.repo, revision: m.revision, path, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') });
+    }
+  }
+  const manifest: Manifest = { key, files };
+  await writeFile(join(staging, MANIFEST), JSON.stringify(manifest, null, 2));
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dirname(dir), { recursive: true });
+  await rename(staging, dir);
+  return manifest;
+}
+
+/** Generates the fake hub tree once (reused when present and complete); returns its directory. */
+export async function prepareHub(dir: string = DEFAULT_HUB_DIR): Promise<string> {
+  let p = prepared.get(dir);
+  if (!p) {
+    p = build(dir);
+    prepared.set(dir, p);
+    p.catch(() => prepared.delete(dir));
+  }
+  await p;
+  return dir;
+}
+
+/** Every file of the fake hub with its size and sha256 (prepares the hub if needed). */
+export async function hubFiles(dir: string = DEFAULT_HUB_DIR): Promise<HubFile[]> {
+  await prepareHub(dir);
+  const manifest = await readManifest(dir);
+  if (!manifest) throw new Error(`e2e hub: ${join(dir, MANIFEST)} vanished`);
+  return manifest.files;
+}
