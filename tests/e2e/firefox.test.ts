@@ -28,10 +28,10 @@ describe('the extension in Firefox ESR', { skip }, () => {
   });
 
   test('install, consent and download, ask a question, the answer is highlighted in the page', async () => {
-    const options = await fx.openExtensionPage('src/options/options.html', '[data-testid="hub-url"]');
-    await options.locator('[data-testid="hub-url"]').fill(server.hubUrl);
-    await options.locator('[data-testid="hub-save"]').click();
-    await options.waitForSelector('[data-testid="hub-saved"]');
+    const options = await fx.openExtensionPage('src/options/options.html', '#hub-url');
+    await options.locator('#hub-url').fill(server.hubUrl);
+    await options.locator('#save-hub').click();
+    await options.waitForFunction(() => /Saved/.test(document.querySelector('#hub-status')?.textContent ?? ''));
 
     const article = await fx.openPage(server.articleUrl(3));
     await article.waitForSelector('main p');

@@ -1,0 +1,255 @@
+// The Ask view: a question about the page (or the selection), answered on device; answers with their
+// confidence, the best one highlighted in the page, others highlighted on click.
+import { newRequestId, sendToBackground } from '../shared/messaging.js';
+import type { AskReply, Scope } from '../shared/protocol.js';
+import { byId, h, replaceChildren } from '../ui/dom.js';
+import { barWidth, errorText, formatCount, formatMs, formatPercent } from '../ui/format.js';
+import { icon } from '../ui/icons.js';
+import { notice } from '../ui/notice.js';
+import { progressView } from '../ui/progress.js';
+import type { PopupContext } from './context.js';
+import { ModelGate, type GateMode } from './gate.js';
+
+interface Running {
+  requestId: string;
+  cancelled: boolean;
+}
+
+export class AskView {
+  private readonly form = byId<HTMLFormElement>('ask-form');
+  private readonly question = byId<HTMLInputElement>('question');
+  private readonly askButton = byId<HTMLButtonElement>('ask');
+  private readonly questionError = byId('question-error');
+  private readonly scopeLine = byId('scope');
+  private readonly status = byId('ask-status');
+  private readonly result = byId('ask-result');
+  private readonly readable: boolean;
+  private scope: Scope;
+  private running: Running | undefined;
+  private gate: ModelGate | undefined;
+  private gateMode: GateMode | undefined;
+
+  constructor(private readonly ctx: PopupContext) {
+    this.readable = ctx.tabId !== undefined && ctx.tab.readable;
+    this.scope = ctx.tab.selectionLength > 0 ? 'selection' : 'page';
+    this.form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      void this.ask();
+    });
+    this.question.addEventListener('input', () => this.setQuestionError(undefined));
+
+    if (!this.readable) {
+      this.renderRestricted();
+    } else {
+      this.gate = new ModelGate({
+        root: byId('ask-gate'),
+        store: ctx.store,
+        modelId: ctx.settings.qaModelId,
+        purpose: 'answer questions about pages',
+        onMode: (mode, previous) => this.onGate(mode, previous),
+      });
+      this.gate.update();
+    }
+    this.renderScope();
+  }
+
+  /** Puts the cursor where the user starts. */
+  focus(): void {
+    if (!this.form.hidden && !this.question.disabled) this.question.focus();
+  }
+
+  private onGate(mode: GateMode, previous: GateMode | undefined): void {
+    this.gateMode = mode;
+    this.form.hidden = mode !== 'ready' && mode !== 'dismissed';
+    this.setEnabled(mode === 'ready' && !this.running);
+    if (mode === 'ready' && previous === 'downloading') this.question.focus();
+  }
+
+  private setEnabled(on: boolean): void {
+    this.question.disabled = !on;
+    this.askButton.disabled = !on;
+  }
+
+  private renderRestricted(): void {
+    const reason = this.ctx.tab.reason ?? "Lens can't read this page.";
+    replaceChildren(
+      byId('ask-notices'),
+      notice('warn', {
+        icon: 'lock',
+        body: reason,
+        attrs: { id: 'restricted', 'data-testid': 'restricted', role: 'status' },
+        actions: h('button', { type: 'button', class: 'link-btn', onclick: () => this.ctx.switchView('classify') }, 'Classify typed text instead'),
+      }),
+    );
+    this.form.hidden = false;
+    this.setEnabled(false);
+  }
+
+  private renderScope(): void {
+    const n = this.ctx.tab.selectionLength;
+    if (!this.readable) {
+      this.scopeLine.hidden = true;
+      return;
+    }
+    this.scopeLine.dataset.scope = this.scope;
+    if (n <= 0) {
+      replaceChildren(this.scopeLine, 'Answering from this page');
+      return;
+    }
+    const toggle = h(
+      'button',
+      { type: 'button', class: 'link-btn', id: 'scope-toggle', 'data-testid': 'scope-toggle', 'aria-pressed': String(this.scope === 'page') },
+      this.scope === 'selection' ? 'use whole page' : 'use selection',
+    );
+    toggle.addEventListener('click', () => {
+      this.scope = this.scope === 'selection' ? 'page' : 'selection';
+      this.renderScope();
+      byId('scope-toggle').focus();
+    });
+    const chars = `${formatCount(n)} character${n === 1 ? '' : 's'}`;
+    replaceChildren(
+      this.scopeLine,
+      h('span', null, this.scope === 'selection' ? `Answering from your selection (${chars})` : 'Answering from this page'),
+      toggle,
+    );
+  }
+
+  private setQuestionError(message: string | undefined): void {
+    this.questionError.hidden = message === undefined;
+    this.questionError.textContent = message ?? '';
+    this.question.setAttribute('aria-invalid', String(message !== undefined));
+  }
+
+  private async ask(): Promise<void> {
+    if (this.running || !this.readable || this.gateMode !== 'ready' || this.ctx.tabId === undefined) return;
+    const question = this.question.value.trim();
+    if (!question) {
+      this.setQuestionError('Type a question first.');
+      this.question.focus();
+      return;
+    }
+    this.setQuestionError(undefined);
+    const run: Running = { requestId: newRequestId(), cancelled: false };
+    this.running = run;
+    this.setEnabled(false);
+    this.askButton.setAttribute('aria-busy', 'true');
+    this.result.replaceChildren();
+
+    const progress = progressView({ id: 'ask-progress', label: 'Answering' });
+    progress.set(0, undefined, this.scope === 'selection' ? 'Reading your selection…' : 'Reading the page…');
+    const cancel = h('button', { type: 'button', class: 'link-btn', id: 'cancel-ask', 'data-testid': 'cancel-ask' }, 'Cancel');
+    cancel.addEventListener('click', () => {
+      run.cancelled = true;
+      cancel.disabled = true;
+      void sendToBackground({ type: 'request/cancel', requestId: run.requestId }).catch(() => undefined);
+    });
+    replaceChildren(this.status, h('div', { class: 'running' }, progress.el, h('div', { class: 'running-actions' }, cancel)));
+    const off = this.ctx.hub.on(run.requestId, (e) => {
+      const detail = e.phase === 'read' && e.total ? `${formatCount(e.done)} of ${formatCount(e.total)}` : '';
+      progress.set(e.done, e.phase === 'read' ? e.total : undefined, e.message ? `${e.message}…` : 'Working…', detail);
+    });
+
+    try {
+      const reply = await sendToBackground({ type: 'qa/ask', requestId: run.requestId, tabId: this.ctx.tabId, question, scope: this.scope });
+      this.renderReply(reply);
+    } catch (err) {
+      if (run.cancelled) replaceChildren(this.result, h('p', { class: 'muted small cancelled', 'data-testid': 'cancelled' }, 'Cancelled.'));
+      else this.renderError(err);
+    } finally {
+      off();
+      this.running = undefined;
+      this.status.replaceChildren();
+      this.askButton.removeAttribute('aria-busy');
+      this.setEnabled(this.gateMode === 'ready');
+      if (document.activeElement === document.body || document.activeElement === cancel) this.question.focus();
+    }
+  }
+
+  private renderError(err: unknown): void {
+    replaceChildren(this.result, notice('error', { title: 'Lens could not answer', body: errorText(err), attrs: { 'data-aid': 'error', 'data-testid': 'error' } }));
+  }
+
+  private renderReply(reply: AskReply): void {
+    const parts: HTMLElement[] = [];
+    const list = reply.answers.length ? this.answerList(reply) : undefined;
+    if (reply.abstained || reply.answers.length === 0) {
+      parts.push(
+        h(
+          'section',
+          { class: 'no-answer card', id: 'no-answer', 'data-testid': 'no-answer', 'data-score': String(reply.noAnswerScore) },
+          h('div', { class: 'no-answer-icon' }, icon('searchX')),
+          h(
+            'div',
+            null,
+            h('h2', { class: 'no-answer-title' }, reply.scope === 'selection' ? 'No answer in your selection' : 'No answer on this page'),
+            h(
+              'p',
+              { class: 'muted small' },
+              reply.abstained ? `The model is ${formatPercent(reply.noAnswerScore)} confident the ${reply.scope === 'selection' ? 'selection' : 'page'} does not answer this.` : 'Try asking in other words.',
+            ),
+          ),
+        ),
+      );
+      if (list) {
+        list.classList.add('possible');
+        parts.push(h('div', { class: 'result-head' }, h('h3', { class: 'section-title' }, 'Possible answers'), h('span', { class: 'muted small' }, 'Click one to mark it on the page')), list);
+      }
+    } else if (list) {
+      parts.push(h('div', { class: 'result-head' }, h('h3', { class: 'section-title' }, reply.answers.length === 1 ? 'Answer' : 'Answers'), h('span', { class: 'muted small' }, reply.answers.length > 1 ? 'Click one to mark it on the page' : '')), list);
+      if (!reply.highlighted) parts.push(this.highlightNote('The answer could not be marked on the page (it may have changed since it was read).'));
+    }
+    const read = reply.windowsTotal > 0 ? `Read ${formatCount(reply.windowsRead)} of ${formatCount(reply.windowsTotal)} passage${reply.windowsTotal === 1 ? '' : 's'}` : '';
+    parts.push(h('p', { class: 'result-meta muted small', 'data-testid': 'ask-meta' }, [read, formatMs(reply.ms)].filter(Boolean).join(' · ')));
+    replaceChildren(this.result, parts);
+  }
+
+  private highlightNote(text: string): HTMLElement {
+    return h('p', { class: 'highlight-note small', id: 'highlight-note', 'data-testid': 'highlight-note', role: 'status' }, icon('info', 'icon icon-sm'), text);
+  }
+
+  private answerList(reply: AskReply): HTMLOListElement {
+    const list = h('ol', { class: 'answers', id: 'answers', 'data-testid': 'answers', 'aria-label': 'Answers' });
+    // the background highlighted the best answer unless it abstained
+    let selected = reply.abstained || !reply.highlighted ? -1 : 0;
+    const items = reply.answers.map((answer, i) => {
+      const fill = h('div', { class: 'bar-fill' });
+      fill.style.width = barWidth(answer.score);
+      const button = h(
+        'button',
+        { type: 'button', class: 'answer', 'data-index': i, 'data-testid': 'answer', 'data-score': String(answer.score), 'aria-pressed': String(i === selected) },
+        h('span', { class: 'answer-text' }, `“${answer.text}”`),
+        h(
+          'span',
+          { class: 'answer-meta' },
+          h('span', { class: 'bar', 'aria-hidden': 'true' }, fill),
+          h('span', { class: 'pct', 'aria-label': `confidence ${formatPercent(answer.score)}` }, formatPercent(answer.score)),
+          h('span', { class: 'badge badge-accent shown-badge' }, icon('marker', 'icon icon-xs'), 'On page'),
+        ),
+      );
+      button.addEventListener('click', () => void pick(i));
+      return h('li', null, button);
+    });
+    const buttons = () => items.map((li) => li.firstElementChild as HTMLButtonElement);
+    const mark = (index: number) => {
+      selected = index;
+      buttons().forEach((b, j) => b.setAttribute('aria-pressed', String(j === index)));
+    };
+    const pick = async (i: number) => {
+      if (i === selected || this.ctx.tabId === undefined) return;
+      const answer = reply.answers[i];
+      const button = buttons()[i];
+      button.classList.add('pending');
+      this.result.querySelector('#highlight-note')?.remove();
+      try {
+        await sendToBackground({ type: 'qa/highlight', tabId: this.ctx.tabId, snapshotId: reply.snapshotId, start: answer.start, end: answer.end });
+        mark(i);
+      } catch (err) {
+        list.after(this.highlightNote(`Could not mark this answer on the page: ${errorText(err)}`));
+      } finally {
+        button.classList.remove('pending');
+      }
+    };
+    list.append(...items);
+    return list;
+  }
+}
