@@ -1,7 +1,7 @@
 // One source tree, two builds: `vite build --mode chrome` -> dist/chrome (MV3 service worker),
 // `vite build --mode firefox` -> dist/firefox (MV3 event page). The manifest's per-browser differences are
 // applied here. LENS_BUNDLE_MODEL=<registry id>=<folder> copies a local model folder into the package
-// (models/<id>/) for offline deployment.
+// (models/<id>/) for offline deployment; LENS_OUT_DIR overrides the output folder.
 import { crx, type ManifestV3Export } from '@crxjs/vite-plugin';
 import { cpSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
@@ -57,7 +57,8 @@ function bundleModels(outDir: string): Plugin {
 
 export default defineConfig(({ mode }) => {
   const browser: Browser = mode === 'firefox' ? 'firefox' : 'chrome';
-  const outDir = resolve(import.meta.dirname, 'dist', browser);
+  // LENS_OUT_DIR: build elsewhere (e.g. a variant with a bundled model) without touching dist/
+  const outDir = resolve(process.env.LENS_OUT_DIR ?? resolve(import.meta.dirname, 'dist', browser));
   return {
     publicDir: 'extension',
     resolve: {

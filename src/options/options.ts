@@ -37,8 +37,14 @@ function renderModels(): void {
     }
   }
   markDefaults();
-  void renderStorage(list.storageBytes);
+  // progress events re-render the cards many times a second; the storage line only needs the list's total
+  if (list.storageBytes !== shownStorageBytes) {
+    shownStorageBytes = list.storageBytes;
+    void renderStorage(list.storageBytes);
+  }
 }
+
+let shownStorageBytes: number | undefined;
 
 function markDefaults(): void {
   for (const [id, card] of cards) {
