@@ -12,13 +12,9 @@ export interface ModelSource {
 }
 
 export type TaskKind = 'qa' | 'classify';
-export type OnnxVariant = 'fp32' | 'quantized';
+import { ONNX_FILES, type OnnxVariant } from './onnx-files.js';
 
-/** Where each variant's ONNX file may be, in order of preference (the layouts the Hub uses). */
-export const ONNX_FILES: Record<OnnxVariant, readonly string[]> = {
-  fp32: ['onnx/model.onnx', 'model.onnx'],
-  quantized: ['onnx/model_quantized.onnx', 'model_quantized.onnx'],
-};
+export { ONNX_FILES, type OnnxVariant };
 
 export interface ModelConfig {
   modelType: string;

@@ -1,6 +1,6 @@
 // Reading a model folder the user picked (<input type=file webkitdirectory>) into { path, bytes } pairs
 // relative to the folder, as importModelFiles expects them.
-import { ONNX_FILES } from '../engine/model.js';
+import { ONNX_FILES } from '../engine/onnx-files.js';
 
 const WANTED_ONNX = new Set<string>([...ONNX_FILES.fp32, ...ONNX_FILES.quantized]);
 

@@ -3,7 +3,8 @@
 // after every file is stored, so an interrupted download or import never looks installed.
 // Used by the background (downloads, loading) and the options page (importing a folder from disk).
 import browser from 'webextension-polyfill';
-import { ONNX_FILES, type ModelSource } from '../engine/model.js';
+import type { ModelSource } from '../engine/model.js';
+import { ONNX_FILES } from '../engine/onnx-files.js';
 import { hubFileUrl, type RegistryEntry } from './registry.js';
 
 const CACHE_NAME = 'lens-models-v1';

@@ -64,7 +64,18 @@ describe('the extension in Chromium', { skip }, () => {
   });
 
   async function popup(query = ''): Promise<Page> {
-    return lens.openExtensionPage(`src/popup/popup.html?tab=${tabId}${query}`);
+    const page = await lens.openExtensionPage(`src/popup/popup.html?tab=${tabId}${query}`);
+    // the toolbar popup's size, so screenshots show what users see
+    await page.setViewportSize({ width: 400, height: 600 });
+    return page;
+  }
+
+  /** A screenshot in the light and the dark colour scheme. */
+  async function shoot(page: Page, name: string): Promise<void> {
+    await page.screenshot({ path: join(shots(), `${name}.png`), fullPage: true });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.screenshot({ path: join(shots(), `${name}-dark.png`), fullPage: true });
+    await page.emulateMedia({ colorScheme: 'light' });
   }
 
   test('first run: the popup asks before downloading, shows progress, can cancel, then installs', async () => {
@@ -84,7 +95,7 @@ describe('the extension in Chromium', { skip }, () => {
       const v = bar && Number(bar.getAttribute('value') ?? bar.getAttribute('aria-valuenow'));
       return typeof v === 'number' && v > 0;
     });
-    await p.screenshot({ path: join(shots(), 'popup-download.png') });
+    await shoot(p, 'popup-download');
     await p.click('[data-testid="cancel-download"]');
     await p.waitForSelector('[data-testid="consent"]');
     const list = await p.evaluate(() => chrome.runtime.sendMessage({ type: 'models/list' }));
@@ -114,7 +125,7 @@ describe('the extension in Chromium', { skip }, () => {
     assert.ok(hl.inMain, 'the highlight lies in the main content');
     const pageText = await article.evaluate(() => document.querySelector('main')?.textContent ?? '');
     for (const a of answers) assert.ok(!DECOY_TEXT.includes(a.replace(/^"|"$/g, '')) || pageText.includes(a), 'no answer from hidden text');
-    await p.screenshot({ path: join(shots(), 'popup-answers.png') });
+    await shoot(p, 'popup-answers');
 
     await p.click('[data-testid="answer"][data-index="1"]');
     await article.waitForFunction((want) => [...document.querySelectorAll('mark[data-lens-answer]')].map((m) => m.textContent).join('') !== '' && want.includes([...document.querySelectorAll('mark[data-lens-answer]')].map((m) => m.textContent).join('')), answers[1]);
@@ -174,7 +185,7 @@ describe('the extension in Chromium', { skip }, () => {
     const rows = await p.$$eval('[data-testid="score-row"]', (els) => els.map((e) => ({ label: e.getAttribute('data-label'), score: Number(e.getAttribute('data-score')) })));
     assert.deepEqual(rows.map((r) => r.label).sort(), ['politics', 'science', 'sports']);
     assert.ok(Math.abs(rows.reduce((s, r) => s + r.score, 0) - 1) < 1e-4, 'single-label scores sum to 1');
-    await p.screenshot({ path: join(shots(), 'popup-classify.png') });
+    await shoot(p, 'popup-classify');
     await p.close();
     const again = await popup('&view=classify');
     await again.waitForSelector('[data-testid="label-chip"]');
@@ -192,6 +203,7 @@ describe('the extension in Chromium', { skip }, () => {
       return host?.dataset.state === 'result' ? host.shadowRoot?.textContent ?? '' : false;
     });
     const cardText = String(await card.jsonValue());
+    await article.screenshot({ path: join(shots(), 'page-classify-card.png') });
     for (const label of ['sports', 'politics', 'science']) assert.ok(cardText.includes(label), `card shows ${label}`);
 
     // "Ask…" opens the toolbar popup where the browser allows it, else a small window: either way an
@@ -223,6 +235,12 @@ describe('the extension in Chromium', { skip }, () => {
     await p.click('#ask');
     await p.waitForSelector('[data-testid="answer"], [data-testid="no-answer"]', { timeout: 60_000 });
     await p.close();
+    const c = await popup('&view=classify');
+    await c.fill('#classify-text', 'Offline, the labels still come back.');
+    await c.click('#classify');
+    await c.waitForSelector('[data-testid="score-row"]', { timeout: 60_000 });
+    await c.close();
+    assert.equal(server.hubOnline, false);
     await server.startHub();
   });
 

@@ -1,0 +1,10 @@
+// Where a model folder keeps its ONNX files. Kept apart from model.ts so UI code can check a folder's
+// layout without pulling in onnxruntime-web.
+
+export type OnnxVariant = 'fp32' | 'quantized';
+
+/** Where each variant's ONNX file may be, in order of preference (the layouts the Hub uses). */
+export const ONNX_FILES: Record<OnnxVariant, readonly string[]> = {
+  fp32: ['onnx/model.onnx', 'model.onnx'],
+  quantized: ['onnx/model_quantized.onnx', 'model_quantized.onnx'],
+};
