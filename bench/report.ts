@@ -1,0 +1,181 @@
+// Turns one run's results into docs/PERFORMANCE.md and two SVG charts. Every number in the report comes
+// from the results file of that run; goals are compared with what was measured, and misses say by how much.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CurvePoint, PageQaResult } from './node.js';
+import type { Stats } from './stats.js';
+
+export interface PerWindowSection {
+  loadMs?: number;
+  perWindow: Record<string, Stats>;
+}
+
+export interface BrowserSection {
+  /** onnxruntime-web inside the built extension (an extension page), 1 thread */
+  extension?: PerWindowSection & { memory?: Record<string, number | string> };
+  /** transformers.js in the same browser, same model files, same threads */
+  transformersJs?: PerWindowSection & { pageQa?: { warm: Stats; note?: string } };
+  /** page QA end to end through the extension's background (qa/ask), as users run it */
+  pageQa?: { cold?: Stats; warm?: Stats; warmFullScan?: Stats; questions?: number };
+  packageBytes?: number;
+  downloadBytes?: Record<string, number>;
+  [key: string]: unknown;
+}
+
+export interface BenchResults {
+  date: string;
+  quick: boolean;
+  machine: { cpus: number; cpuModel: string; node: string };
+  config: { trials: number; warmupMs: number; articles: readonly number[] };
+  nodeWeb?: PerWindowSection;
+  nodePageQa?: PageQaResult;
+  retrievalCurve?: CurvePoint[];
+  native?: Record<string, PerWindowSection>;
+  browser?: BrowserSection;
+  int8?: Record<string, unknown>;
+}
+
+const ms = (v: number | undefined) => (v === undefined ? '–' : v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${v.toFixed(v < 10 ? 1 : 0)} ms`);
+const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined || b === 0 ? '–' : `${(a / b).toFixed(2)}x`);
+const mb = (b: number | undefined) => (b === undefined ? '–' : `${(b / 1e6).toFixed(1)} MB`);
+
+function perWindowRows(results: BenchResults): Array<{ name: string; s: PerWindowSection }> {
+  const rows: Array<{ name: string; s: PerWindowSection }> = [];
+  if (results.native?.['1']) rows.push({ name: 'onnxruntime-node (native), 1 thread', s: results.native['1'] });
+  if (results.native?.['2']) rows.push({ name: 'onnxruntime-node (native), 2 threads', s: results.native['2'] });
+  if (results.nodeWeb) rows.push({ name: 'onnxruntime-web in Node, 1 thread', s: results.nodeWeb });
+  if (results.browser?.extension) rows.push({ name: 'Lens in Chromium (extension), 1 thread', s: results.browser.extension });
+  if (results.browser?.transformersJs) rows.push({ name: 'transformers.js in Chromium, 1 thread', s: results.browser.transformersJs });
+  return rows;
+}
+
+function goalRow(name: string, measured: string, goal: string, met: boolean | undefined, by = ''): string {
+  const verdict = met === undefined ? 'not measured' : met ? 'met' : `missed${by ? ` (${by})` : ''}`;
+  return `| ${name} | ${measured} | ${goal} | ${verdict} |`;
+}
+
+function barChart(rows: Array<{ name: string; s: PerWindowSection }>): string {
+  const lens = ['128', '256', '384'];
+  const colors = ['#2563eb', '#60a5fa', '#16a34a', '#f59e0b', '#dc2626'];
+  const max = Math.max(1, ...rows.flatMap((r) => lens.map((l) => r.s.perWindow[l]?.median ?? 0)));
+  const W = 760;
+  const H = 340;
+  const left = 60;
+  const bottom = 40;
+  const plotH = H - bottom - 70;
+  const groupW = (W - left - 20) / lens.length;
+  const barW = Math.min(36, (groupW - 20) / Math.max(1, rows.length));
+  const parts: string[] = [];
+  parts.push(`<rect width="${W}" height="${H}" fill="#ffffff"/>`);
+  parts.push(`<text x="${left}" y="22" font-size="15" font-weight="bold">Per-window latency, full-size MobileBERT (median ms, lower is better)</text>`);
+  for (let t = 0; t <= 4; t++) {
+    const v = (max * t) / 4;
+    const y = H - bottom - (plotH * t) / 4;
+    parts.push(`<line x1="${left}" x2="${W - 10}" y1="${y}" y2="${y}" stroke="#e5e7eb"/><text x="${left - 6}" y="${y + 4}" font-size="11" text-anchor="end">${v.toFixed(0)}</text>`);
+  }
+  lens.forEach((l, g) => {
+    const x0 = left + g * groupW + 10;
+    rows.forEach((r, i) => {
+      const v = r.s.perWindow[l]?.median ?? 0;
+      const h = (plotH * v) / max;
+      parts.push(`<rect x="${x0 + i * barW}" y="${H - bottom - h}" width="${barW - 3}" height="${h}" fill="${colors[i % colors.length]}"><title>${r.name}: ${v.toFixed(1)} ms</title></rect>`);
+    });
+    parts.push(`<text x="${x0 + (rows.length * barW) / 2}" y="${H - bottom + 18}" font-size="12" text-anchor="middle">${l} tokens</text>`);
+  });
+  rows.forEach((r, i) => {
+    parts.push(`<rect x="${left + (i % 2) * 340}" y="${34 + Math.floor(i / 2) * 16}" width="10" height="10" fill="${colors[i % colors.length]}"/><text x="${left + (i % 2) * 340 + 14}" y="${43 + Math.floor(i / 2) * 16}" font-size="11">${r.name}</text>`);
+  });
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif">${parts.join('')}</svg>\n`;
+}
+
+function curveChart(points: readonly CurvePoint[]): string {
+  const W = 760;
+  const H = 340;
+  const left = 60;
+  const bottom = 44;
+  const withMs = points.filter((p) => p.readMs !== undefined);
+  const maxMs = Math.max(1, ...withMs.map((p) => p.readMs as number));
+  const minRecall = Math.min(0.7, ...points.map((p) => p.recall));
+  const x = (v: number) => left + ((W - left - 20) * v) / maxMs;
+  const y = (r: number) => H - bottom - ((H - bottom - 50) * (r - minRecall)) / (1 - minRecall);
+  const colors: Record<number, string> = { 192: '#f59e0b', 256: '#16a34a', 384: '#2563eb' };
+  const parts = [`<rect width="${W}" height="${H}" fill="#ffffff"/>`, `<text x="${left}" y="22" font-size="15" font-weight="bold">Retrieve-then-read: answer-in-window recall vs model reading time per question</text>`];
+  for (const r of [minRecall, (minRecall + 1) / 2, 0.95, 1]) parts.push(`<line x1="${left}" x2="${W - 10}" y1="${y(r)}" y2="${y(r)}" stroke="${r === 0.95 ? '#dc2626' : '#e5e7eb'}"/><text x="${left - 6}" y="${y(r) + 4}" font-size="11" text-anchor="end">${(100 * r).toFixed(0)}%</text>`);
+  for (let t = 0; t <= 4; t++) parts.push(`<text x="${x((maxMs * t) / 4)}" y="${H - bottom + 16}" font-size="11" text-anchor="middle">${ms((maxMs * t) / 4)}</text>`);
+  parts.push(`<text x="${(W + left) / 2}" y="${H - 8}" font-size="12" text-anchor="middle">windows read x median latency of one window (Node, 1 thread)</text>`);
+  const lengths = [...new Set(withMs.map((p) => p.maxSeqLength))];
+  lengths.forEach((len, i) => {
+    const pts = withMs.filter((p) => p.maxSeqLength === len).sort((a, b) => a.budget - b.budget);
+    const c = colors[len] ?? '#6b7280';
+    parts.push(`<polyline fill="none" stroke="${c}" stroke-width="2" points="${pts.map((p) => `${x(p.readMs as number)},${y(p.recall)}`).join(' ')}"/>`);
+    for (const p of pts) parts.push(`<circle cx="${x(p.readMs as number)}" cy="${y(p.recall)}" r="3.5" fill="${c}"><title>${len} tokens, ${p.budget} windows: ${(100 * p.recall).toFixed(1)}%, ${ms(p.readMs)}</title></circle>`);
+    parts.push(`<rect x="${left + 10 + i * 170}" y="34" width="10" height="10" fill="${c}"/><text x="${left + 24 + i * 170}" y="43" font-size="11">windows of ${len} tokens</text>`);
+  });
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif">${parts.join('')}</svg>\n`;
+}
+
+export function renderReport(r: BenchResults): string {
+  const rows = perWindowRows(r);
+  const lines: string[] = [];
+  const ext = r.browser?.extension?.perWindow['384']?.median;
+  const native1 = r.native?.['1']?.perWindow['384']?.median;
+  const warm = r.browser?.pageQa?.warm?.median;
+  const cold = r.browser?.pageQa?.cold?.median;
+  const tjs = r.browser?.transformersJs?.pageQa?.warm.median;
+  const defaultRecall = r.retrievalCurve?.find((p) => p.maxSeqLength === 384 && p.budget === (r.nodePageQa?.budget ?? 6))?.recall;
+
+  lines.push('# Performance', '');
+  lines.push(`Measured by \`npm run bench\` on ${r.date.slice(0, 10)}: ${r.machine.cpus} cores (${r.machine.cpuModel}), Node ${r.machine.node}; ${r.config.trials} trials after ${r.config.warmupMs / 1000} s of warm-up; median (p95). Full-size MobileBERT (24.6 M parameters, fp32, random weights: latency does not depend on them). All figures below come from this one run (\`bench/results/${r.date.slice(0, 10)}.json\`); this machine is noisy, so compare figures only within a run.`, '');
+  lines.push('## Goals', '', '| goal | measured | target | verdict |', '|---|---|---|---|');
+  lines.push(goalRow('page QA, warm, Chromium, default budget (median)', ms(warm), '<= 1.0 s', warm === undefined ? undefined : warm <= 1000, warm === undefined ? '' : `${(warm / 1000).toFixed(2)}x the target`));
+  lines.push(goalRow('gold answer inside the windows read (default budget)', defaultRecall === undefined ? '–' : `${(100 * defaultRecall).toFixed(1)}%`, '>= 95%', defaultRecall === undefined ? undefined : defaultRecall >= 0.95));
+  lines.push(goalRow('per-window latency, browser / native, 1 thread, 384 tokens', ratio(ext, native1), '<= 2x', ext === undefined || native1 === undefined ? undefined : ext / native1 <= 2, ext && native1 ? `${(ext / native1 / 2).toFixed(1)}x over` : ''));
+  lines.push(goalRow('transformers.js / Lens, page QA end to end', ratio(tjs, warm), '>= 1.5x', tjs === undefined || warm === undefined ? undefined : tjs / warm >= 1.5));
+  lines.push(goalRow('first answer after the background starts (model cached)', ms(cold), '<= 2.5 s', cold === undefined ? undefined : cold <= 2500, cold === undefined ? '' : `${(cold / 2500).toFixed(2)}x the target`));
+  lines.push('');
+
+  lines.push('## Per-window latency', '', '![per-window latency](performance-chart.svg)', '');
+  lines.push('| runtime | load | 128 tokens | 256 tokens | 384 tokens | 4 x 384, batched |', '|---|---|---|---|---|---|');
+  for (const { name, s } of rows) {
+    const cell = (k: string) => (s.perWindow[k] ? `${ms(s.perWindow[k].median)} (${ms(s.perWindow[k].p95)})` : '–');
+    lines.push(`| ${name} | ${ms(s.loadMs)} | ${cell('128')} | ${cell('256')} | ${cell('384')} | ${cell('4x384')} |`);
+  }
+  if (ext !== undefined && native1 !== undefined) lines.push('', `Browser / native at 1 thread, 384 tokens: **${ratio(ext, native1)}**.`);
+  lines.push('');
+
+  if (r.browser?.pageQa || r.nodePageQa) {
+    lines.push('## Page QA end to end', '');
+    lines.push('| where | questions | default budget | full scan of every window |', '|---|---|---|---|');
+    if (r.browser?.pageQa) lines.push(`| Chromium, through the extension's background (warm) | ${r.browser.pageQa.questions ?? '–'} | ${ms(r.browser.pageQa.warm?.median)} (${ms(r.browser.pageQa.warm?.p95)}) | ${ms(r.browser.pageQa.warmFullScan?.median)} |`);
+    if (r.browser?.pageQa?.cold) lines.push(`| Chromium, first question after the background starts (cold, model cached) | | ${ms(r.browser.pageQa.cold.median)} (${ms(r.browser.pageQa.cold.p95)}) | |`);
+    if (r.browser?.transformersJs?.pageQa) lines.push(`| transformers.js question-answering pipeline, same browser | | ${ms(r.browser.transformersJs.pageQa.warm.median)} | |`);
+    if (r.nodePageQa) lines.push(`| Node, onnxruntime-web (engine only) | ${r.nodePageQa.questions} | ${ms(r.nodePageQa.withBudget.median)} (${ms(r.nodePageQa.withBudget.p95)}) | ${ms(r.nodePageQa.fullScan.median)} (${r.nodePageQa.meanWindowsPerPage.toFixed(1)} windows per page) |`);
+    if (r.browser?.transformersJs?.pageQa?.note) lines.push('', r.browser.transformersJs.pageQa.note);
+    lines.push('');
+  }
+
+  if (r.retrievalCurve?.length) {
+    lines.push('## Retrieve-then-read trade-off', '', '![recall vs reading time](performance-curve.svg)', '');
+    lines.push('Answer-in-window recall over all 10,570 questions of the 48 articles (weight-independent), against the model time to read the selected windows (budget x measured per-window median in Node).', '');
+    lines.push('| window tokens | windows read | recall | reading time | windows per page |', '|---|---|---|---|---|');
+    for (const p of r.retrievalCurve) lines.push(`| ${p.maxSeqLength} | ${p.budget} | ${(100 * p.recall).toFixed(1)}% | ${ms(p.readMs)} | ${p.meanWindowsPerPage.toFixed(1)} |`);
+    lines.push('');
+  }
+
+  if (r.browser?.extension?.memory || r.browser?.packageBytes || r.browser?.downloadBytes) {
+    lines.push('## Memory and size', '');
+    for (const [k, v] of Object.entries(r.browser?.extension?.memory ?? {})) lines.push(`- ${k}: ${typeof v === 'number' ? mb(v) : v}`);
+    if (r.browser?.packageBytes) lines.push(`- extension package (dist/chrome): ${mb(r.browser.packageBytes)}`);
+    for (const [k, v] of Object.entries(r.browser?.downloadBytes ?? {})) lines.push(`- download, ${k}: ${mb(v)}`);
+    lines.push('');
+  }
+  if (r.int8) lines.push('## int8', '', '```json', JSON.stringify(r.int8, null, 2), '```', '');
+  return `${lines.join('\n')}\n`;
+}
+
+export function writeReport(results: BenchResults, docsDir: string): void {
+  mkdirSync(docsDir, { recursive: true });
+  writeFileSync(join(docsDir, 'PERFORMANCE.md'), renderReport(results));
+  writeFileSync(join(docsDir, 'performance-chart.svg'), barChart(perWindowRows(results)));
+  if (results.retrievalCurve?.length) writeFileSync(join(docsDir, 'performance-curve.svg'), curveChart(results.retrievalCurve));
+}

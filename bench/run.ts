@@ -1,0 +1,73 @@
+// `npm run bench`: every figure of the performance report, measured in one run on this machine, on the
+// full-size MobileBERT (random weights: latency does not depend on them). Writes
+// bench/results/<date>.json and docs/PERFORMANCE.md (+ docs/performance-chart.svg).
+// BENCH_QUICK=1 runs a smoke pass (few trials) to check the harness; its figures are not for reporting.
+// BENCH_ONLY=node,native,browser,curve,int8 limits the sections.
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { makeModelFolder } from '../src/modelgen/model-folder.js';
+import { loadSquad } from '../src/eval/squad-data.js';
+import { benchNodePageQa, benchNodeWeb, retrievalCurve } from './node.js';
+import { writeReport, type BenchResults } from './report.js';
+import { benchConfig, log } from './stats.js';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+const MODEL_DIR = join(ROOT, '.tmp', 'bench', 'mobilebert-qa');
+const SQUAD = join(ROOT, '..', 'shared', 'data', 'squad-v1.1-dev');
+const ARTICLES = [0, 7, 15, 23, 31, 39, 47];
+
+const cfg = benchConfig();
+const only = new Set((process.env.BENCH_ONLY ?? 'node,native,browser,curve,int8').split(','));
+
+if (!existsSync(join(MODEL_DIR, 'onnx', 'model.onnx'))) {
+  log('making the full-size MobileBERT QA model (random weights, seed 42)...');
+  await makeModelFolder({ arch: 'mobilebert', task: { kind: 'qa' }, outDir: MODEL_DIR, seed: 42 });
+}
+const data = existsSync(SQUAD) ? await loadSquad(SQUAD) : undefined;
+if (!data) log(`note: ${SQUAD} not found; page QA and the retrieval curve are skipped`);
+
+const results: BenchResults = {
+  date: new Date().toISOString(),
+  quick: cfg.quick,
+  machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version },
+  config: { trials: cfg.trials, warmupMs: cfg.warmupMs, articles: ARTICLES },
+};
+
+const nodeWeb = await benchNodeWeb(MODEL_DIR, cfg);
+results.nodeWeb = { loadMs: nodeWeb.loadMs, perWindow: nodeWeb.perWindow };
+if (data && only.has('node')) {
+  log('page QA in Node (onnxruntime-web, 1 thread):');
+  results.nodePageQa = await benchNodePageQa(nodeWeb.model, data, cfg.quick ? ARTICLES.slice(0, 2) : ARTICLES, cfg.quick ? 1 : 2);
+}
+if (data && only.has('curve')) {
+  log('retrieval trade-off curve (answer-in-window recall, 48 articles):');
+  results.retrievalCurve = retrievalCurve(data, nodeWeb.model.tokenizer, nodeWeb.perWindow, cfg.quick ? [256, 384] : [192, 256, 384], cfg.quick ? [2, 6] : [1, 2, 3, 4, 6, 8, 10, 12]);
+}
+await nodeWeb.model.release();
+
+if (only.has('native')) {
+  const { benchNative } = await import('./native.js');
+  log('onnxruntime-node (native CPU):');
+  results.native = {};
+  for (const threads of [1, 2]) {
+    const r = await benchNative({ modelPath: join(MODEL_DIR, 'onnx', 'model.onnx'), threads, seqLens: [128, 256, 384], batch4: true, trials: cfg.trials, warmupMs: cfg.warmupMs });
+    results.native[`${threads}`] = { loadMs: r.sessionCreateMs, perWindow: r.perWindowMs };
+  }
+}
+
+if (only.has('browser')) {
+  const { benchBrowser } = await import('./browser/driver.js');
+  log('Chromium (the built extension, and transformers.js in the same browser):');
+  results.browser = await benchBrowser({ modelDir: MODEL_DIR, trials: cfg.trials, warmupMs: cfg.warmupMs, articles: cfg.quick ? ARTICLES.slice(0, 2) : ARTICLES });
+}
+
+const outDir = join(ROOT, 'bench', 'results');
+mkdirSync(outDir, { recursive: true });
+const file = join(outDir, `${results.date.slice(0, 10)}${cfg.quick ? '-quick' : ''}.json`);
+writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+log(`results: ${file}`);
+if (!cfg.quick) {
+  writeReport(results, join(ROOT, 'docs'));
+  log('report: docs/PERFORMANCE.md');
+}
