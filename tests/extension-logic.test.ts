@@ -58,8 +58,9 @@ test('pages extensions cannot read get a clear reason', () => {
 test('the background accepts only well-formed requests of the protocol', () => {
   assert.ok(isBackgroundRequest({ type: 'qa/ask', requestId: 'r', tabId: 3, question: 'who?', scope: 'page' }));
   assert.ok(isBackgroundRequest({ type: 'models/list' }));
+  assert.ok(isBackgroundRequest({ type: 'models/prewarm', task: 'qa' }));
   assert.ok(isBackgroundRequest({ type: 'classify/run', requestId: 'r', text: 't', labels: ['a', 'b'] }));
-  for (const bad of [null, 'qa/ask', {}, { type: 'qa/ask', requestId: 'r', tabId: '3', question: 'q', scope: 'page' }, { type: 'qa/ask', requestId: 'r', tabId: 3, question: 'q', scope: 'everything' }, { type: 'classify/run', requestId: 'r', text: 't', labels: [1] }, { type: 'models/remove' }, { type: 'eval', code: '1' }, { type: 'qa/highlight', tabId: 1, snapshotId: 's', start: 0.5, end: 2 }]) {
+  for (const bad of [null, 'qa/ask', {}, { type: 'qa/ask', requestId: 'r', tabId: '3', question: 'q', scope: 'page' }, { type: 'qa/ask', requestId: 'r', tabId: 3, question: 'q', scope: 'everything' }, { type: 'classify/run', requestId: 'r', text: 't', labels: [1] }, { type: 'models/remove' }, { type: 'models/prewarm', task: 'translate' }, { type: 'eval', code: '1' }, { type: 'qa/highlight', tabId: 1, snapshotId: 's', start: 0.5, end: 2 }]) {
     assert.equal(isBackgroundRequest(bad), false, JSON.stringify(bad));
   }
 });

@@ -64,6 +64,14 @@ async function handle(req: BackgroundRequest, engines: EngineHost, downloads: Do
       broadcast({ type: 'event/models-changed' });
       return { removed };
     }
+    case 'models/prewarm': {
+      // cold start: session creation overlaps with the user typing the question
+      const settings = await getSettings();
+      const modelId = req.task === 'qa' ? settings.qaModelId : settings.classifyModelId;
+      if (engines.isLoaded(modelId) || !(await installedModels())[modelId]) return { loading: false };
+      engines.model(modelId).catch(() => undefined);
+      return { loading: true };
+    }
     case 'models/imported': {
       // the options page stored the files; prove they load before calling the model installed
       await engines.unload(req.modelId);

@@ -60,6 +60,8 @@ async function main(): Promise<void> {
   const strip = new TabStrip(byId('tablist'), () => syncIds());
   const requested: View = params.get('view') === 'classify' ? 'classify' : 'ask';
   strip.select(requested);
+  // start loading the model now, so the first answer does not wait for session creation
+  sendToBackground({ type: 'models/prewarm', task: requested === 'classify' ? 'classify' : 'qa' }).catch(() => undefined);
 
   const tabId = await targetTab(params).catch(() => undefined);
   const [settings, tab] = await Promise.all([getSettings(), tabInfo(tabId)]);

@@ -141,6 +141,12 @@ export interface ModelImportedRequest {
   modelId: string;
 }
 
+/** Sent when the popup opens: start loading the task's model (if installed) while the user types. */
+export interface ModelPrewarmRequest {
+  type: 'models/prewarm';
+  task: 'qa' | 'classify';
+}
+
 /** What the popup needs to know about a tab before asking: can Lens read it, is text selected. */
 export interface TabInfoRequest {
   type: 'tab/info';
@@ -175,6 +181,7 @@ export type BackgroundRequest =
   | ModelCancelDownloadRequest
   | ModelRemoveRequest
   | ModelImportedRequest
+  | ModelPrewarmRequest
   | TabInfoRequest
   | HighlightRequest;
 
@@ -188,6 +195,7 @@ export interface BackgroundReplies {
   'models/cancel-download': { cancelled: boolean };
   'models/remove': { removed: boolean };
   'models/imported': { installed: ModelInfo };
+  'models/prewarm': { loading: boolean };
   'tab/info': TabInfoReply;
   'qa/highlight': HighlightReply;
 }
@@ -249,6 +257,115 @@ export interface ContentReplies {
   'content/show-card': { shown: boolean };
 }
 
+// ---- between the background and its offscreen inference document (Chrome) ----
+// Only the service worker sends these and only the offscreen document answers them; the background's router
+// and the extension's pages ignore the 'offscreen/' prefix. Model records travel with each request because an
+// offscreen document can use chrome.runtime only (no storage.local); the bytes it reads from Cache Storage.
+
+/** An installed model as the offscreen document needs it: InstalledModel from the model store. */
+export interface OffscreenModelRef {
+  modelId: string;
+  record: import('./model-store.js').InstalledModel;
+}
+
+export interface OffscreenQaRequest extends OffscreenModelRef {
+  type: 'offscreen/qa';
+  requestId: string;
+  /** reuse the prepared document of an earlier question while the text is unchanged (e.g. "tab:scope") */
+  cacheKey: string;
+  text: string;
+  passages: Passage[];
+  question: string;
+  topK: number;
+}
+
+export interface DocumentAnswers {
+  answers: Answer[];
+  abstained: boolean;
+  noAnswerScore: number;
+  windowsRead: number;
+  windowsTotal: number;
+}
+
+export interface OffscreenClassifyRequest extends OffscreenModelRef {
+  type: 'offscreen/classify';
+  requestId: string;
+  text: string;
+  /** zero-shot candidate labels (NLI model); undefined: the classifier's own labels */
+  zeroShot?: { labels: string[]; multiLabel: boolean };
+}
+
+export interface OffscreenCancelRequest {
+  type: 'offscreen/cancel';
+  requestId: string;
+}
+
+export interface OffscreenUnloadRequest {
+  type: 'offscreen/unload';
+  modelId: string;
+}
+
+export interface OffscreenStatusRequest {
+  type: 'offscreen/status';
+}
+
+export interface OffscreenStatusReply {
+  crossOriginIsolated: boolean;
+  /** the threads asked for (from the document URL) and what onnxruntime-web runs with (after the first model load) */
+  requestedThreads: number;
+  numThreads: number;
+  hardwareConcurrency: number;
+  loadedModels: string[];
+}
+
+export type OffscreenRequest = OffscreenQaRequest | OffscreenClassifyRequest | OffscreenCancelRequest | OffscreenUnloadRequest | OffscreenStatusRequest;
+
+export interface OffscreenReplies {
+  'offscreen/qa': DocumentAnswers;
+  'offscreen/classify': { scores: LabelScore[] };
+  'offscreen/cancel': { cancelled: boolean };
+  'offscreen/unload': { unloaded: boolean };
+  'offscreen/status': OffscreenStatusReply;
+}
+
+/** Offscreen document -> background: progress of a request, relayed to the pages as an event/progress. */
+export interface OffscreenProgress {
+  type: 'offscreen/progress';
+  requestId: string;
+  phase: ProgressEvent['phase'];
+  done: number;
+  total: number | undefined;
+  message: string;
+}
+
+const OFFSCREEN_TYPES: ReadonlySet<string> = new Set<OffscreenRequest['type']>(['offscreen/qa', 'offscreen/classify', 'offscreen/cancel', 'offscreen/unload', 'offscreen/status']);
+
+export function isOffscreenRequest(msg: unknown): msg is OffscreenRequest {
+  if (typeof msg !== 'object' || msg === null) return false;
+  const m = msg as Record<string, unknown>;
+  if (typeof m.type !== 'string' || !OFFSCREEN_TYPES.has(m.type)) return false;
+  const str = (k: string) => typeof m[k] === 'string';
+  const ref = () => str('modelId') && typeof m.record === 'object' && m.record !== null;
+  switch (m.type as OffscreenRequest['type']) {
+    case 'offscreen/qa':
+      return ref() && str('requestId') && str('cacheKey') && str('text') && Array.isArray(m.passages) && str('question') && Number.isInteger(m.topK);
+    case 'offscreen/classify':
+      return ref() && str('requestId') && str('text');
+    case 'offscreen/cancel':
+      return str('requestId');
+    case 'offscreen/unload':
+      return str('modelId');
+    case 'offscreen/status':
+      return true;
+  }
+}
+
+export function isOffscreenProgress(msg: unknown): msg is OffscreenProgress {
+  if (typeof msg !== 'object' || msg === null) return false;
+  const m = msg as Record<string, unknown>;
+  return m.type === 'offscreen/progress' && typeof m.requestId === 'string' && typeof m.done === 'number' && typeof m.message === 'string';
+}
+
 // ---- the envelope every reply travels in (errors are values: they survive the message channel) ----
 
 export type Reply<T> = { ok: true; value: T } | { ok: false; error: string };
@@ -262,6 +379,7 @@ const BACKGROUND_TYPES: ReadonlySet<string> = new Set<BackgroundRequest['type']>
   'models/cancel-download',
   'models/remove',
   'models/imported',
+  'models/prewarm',
   'tab/info',
   'qa/highlight',
 ]);
@@ -287,6 +405,8 @@ export function isBackgroundRequest(msg: unknown): msg is BackgroundRequest {
     case 'models/remove':
     case 'models/imported':
       return str('modelId');
+    case 'models/prewarm':
+      return m.task === 'qa' || m.task === 'classify';
     case 'tab/info':
       return int('tabId');
     case 'qa/highlight':
