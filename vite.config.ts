@@ -19,6 +19,13 @@ function manifestFor(browser: Browser): ManifestV3Export {
       gecko: { id: GECKO_ID, strict_min_version: '140.0', data_collection_permissions: { required: ['none'] } },
       gecko_android: { strict_min_version: '142.0' },
     };
+  } else {
+    // Chrome runs the models in an offscreen document (src/offscreen/) with WebAssembly threads, which need the
+    // extension's pages to be cross-origin isolated. Firefox has no chrome.offscreen (and would flag the
+    // unknown permission), and its extension pages cannot be isolated: it keeps one thread in the background.
+    source.permissions = [...source.permissions, 'offscreen'];
+    source.cross_origin_embedder_policy = { value: 'require-corp' };
+    source.cross_origin_opener_policy = { value: 'same-origin' };
   }
   return source;
 }
@@ -73,7 +80,18 @@ export default defineConfig(({ mode }) => {
       minify: false,
       sourcemap: false,
       chunkSizeWarningLimit: 20000,
-      rollupOptions: { input: { options: 'src/options/options.html' } },
+      rollupOptions: {
+        input: {
+          options: 'src/options/options.html',
+          // Chrome's inference document (created by the service worker, so not in the manifest)
+          ...(browser === 'chrome' ? { offscreen: 'src/offscreen/offscreen.html' } : {}),
+          // LENS_BENCH=1: the benchmark pages (bench/browser/) as extra extension pages; never in a release build
+          ...(process.env.LENS_BENCH === '1' ? { bench: 'bench/browser/bench.html', tjs: 'bench/browser/tjs.html' } : {}),
+        },
+        // onnxruntime-web in a chunk of its own: its WebAssembly threads are Workers that load the very chunk ORT
+        // is in (import.meta.url), which must not run extension code (webextension-polyfill throws in a Worker)
+        output: { codeSplitting: { groups: [{ name: 'ort', test: /[\\/]node_modules[\\/]onnxruntime-web[\\/]/ }] } },
+      },
     },
     plugins: [crx({ manifest: manifestFor(browser), browser }), bundleModels(outDir)],
   };

@@ -32,7 +32,7 @@ export interface BenchResults {
   retrievalCurve?: CurvePoint[];
   native?: Record<string, PerWindowSection>;
   browser?: BrowserSection;
-  int8?: Record<string, unknown>;
+  int8?: { onnxBytes: number; fp32OnnxBytes: number; nodeWeb: PerWindowSection };
 }
 
 const ms = (v: number | undefined) => (v === undefined ? '–' : v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${v.toFixed(v < 10 ? 1 : 0)} ms`);
@@ -169,7 +169,18 @@ export function renderReport(r: BenchResults): string {
     for (const [k, v] of Object.entries(r.browser?.downloadBytes ?? {})) lines.push(`- download, ${k}: ${mb(v)}`);
     lines.push('');
   }
-  if (r.int8) lines.push('## int8', '', '```json', JSON.stringify(r.int8, null, 2), '```', '');
+  if (r.int8) {
+    const q = r.int8.nodeWeb.perWindow;
+    const f = r.nodeWeb?.perWindow;
+    lines.push('## int8 (dynamic quantization, MatMulInteger)', '');
+    lines.push(`\`lens model quantize\`: ONNX ${mb(r.int8.fp32OnnxBytes)} -> ${mb(r.int8.onnxBytes)}. Same runtime (onnxruntime-web wasm in Node, 1 thread), same run:`, '');
+    lines.push('| variant | 128 tokens | 256 tokens | 384 tokens | 4 x 384 |', '|---|---|---|---|---|');
+    const cell = (s: Record<string, Stats> | undefined, k: string) => ms(s?.[k]?.median);
+    lines.push(`| fp32 | ${cell(f, '128')} | ${cell(f, '256')} | ${cell(f, '384')} | ${cell(f, '4x384')} |`);
+    lines.push(`| int8 | ${cell(q, '128')} | ${cell(q, '256')} | ${cell(q, '384')} | ${cell(q, '4x384')} |`);
+    lines.push(`| int8 / fp32 | ${ratio(q['128']?.median, f?.['128']?.median)} | ${ratio(q['256']?.median, f?.['256']?.median)} | ${ratio(q['384']?.median, f?.['384']?.median)} | ${ratio(q['4x384']?.median, f?.['4x384']?.median)} |`, '');
+    lines.push('Output agreement with fp32 (tests/quantize.test.ts, `LENS_QUANTIZE_FULL=1` for the full-size model): see the README.', '');
+  }
   return `${lines.join('\n')}\n`;
 }
 

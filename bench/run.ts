@@ -3,10 +3,11 @@
 // bench/results/<date>.json and docs/PERFORMANCE.md (+ docs/performance-chart.svg).
 // BENCH_QUICK=1 runs a smoke pass (few trials) to check the harness; its figures are not for reporting.
 // BENCH_ONLY=node,native,browser,curve,int8 limits the sections.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { makeModelFolder } from '../src/modelgen/model-folder.js';
+import { quantizeModelFolder } from '../src/modelgen/quantize.js';
 import { loadSquad } from '../src/eval/squad-data.js';
 import { benchNodePageQa, benchNodeWeb, retrievalCurve } from './node.js';
 import { writeReport, type BenchResults } from './report.js';
@@ -45,6 +46,20 @@ if (data && only.has('curve')) {
   results.retrievalCurve = retrievalCurve(data, nodeWeb.model.tokenizer, nodeWeb.perWindow, cfg.quick ? [256, 384] : [192, 256, 384], cfg.quick ? [2, 6] : [1, 2, 3, 4, 6, 8, 10, 12]);
 }
 await nodeWeb.model.release();
+
+if (only.has('int8')) {
+  // dynamic int8 (MatMulInteger) against fp32 on the same wasm runtime, same run
+  const int8Dir = join(ROOT, '.tmp', 'bench', 'mobilebert-qa-int8');
+  if (!existsSync(join(int8Dir, 'onnx', 'model_quantized.onnx'))) await quantizeModelFolder({ inDir: MODEL_DIR, outDir: int8Dir });
+  log('int8 (MatMulInteger) in Node, onnxruntime-web, 1 thread:');
+  const int8 = await benchNodeWeb(int8Dir, cfg);
+  await int8.model.release();
+  results.int8 = {
+    onnxBytes: statSync(join(int8Dir, 'onnx', 'model_quantized.onnx')).size,
+    fp32OnnxBytes: statSync(join(MODEL_DIR, 'onnx', 'model.onnx')).size,
+    nodeWeb: { loadMs: int8.loadMs, perWindow: int8.perWindow },
+  };
+}
 
 if (only.has('native')) {
   const { benchNative } = await import('./native.js');

@@ -1,10 +1,10 @@
 // Classification requests: zero-shot with the user's candidate labels when the classifier is an NLI model,
 // else the classifier's own labels.
-import { classify, zeroShot } from '../engine/classify.js';
 import type { ClassifyReply, ClassifyRequest } from '../shared/protocol.js';
 import { registryEntry } from '../shared/registry.js';
 import { checkLabels, getSettings } from '../shared/settings.js';
 import type { EngineHost } from './engines.js';
+import { chooseInference } from './inference.js';
 
 const MAX_TEXT = 5000;
 
@@ -17,13 +17,14 @@ export async function classifyText(engines: EngineHost, req: ClassifyRequest): P
   const entry = registryEntry(modelId);
   const started = Date.now();
   return engines.run(req.requestId, async (signal) => {
-    const model = await engines.model(modelId);
+    // in this worker, or in Chrome's offscreen document with WebAssembly threads (see inference.ts)
+    const inference = await chooseInference(engines);
     if (entry.task === 'zero-shot') {
       const labels = checkLabels(req.labels ?? settings.zeroShotLabels);
-      const scores = await zeroShot(model, text, labels, { multiLabel: req.multiLabel ?? settings.multiLabel, signal });
+      const scores = await inference.classify({ requestId: req.requestId, modelId, text, zeroShot: { labels, multiLabel: req.multiLabel ?? settings.multiLabel }, signal });
       return { modelId, zeroShot: true, scores, ms: Date.now() - started };
     }
-    const scores = await classify(model, text, undefined, { signal });
+    const scores = await inference.classify({ requestId: req.requestId, modelId, text, signal });
     return { modelId, zeroShot: false, scores, ms: Date.now() - started };
   });
 }

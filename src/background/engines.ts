@@ -3,7 +3,7 @@
 // order; each can be cancelled by its request id, queued or running. While work is pending the background
 // keeps itself alive.
 import browser from 'webextension-polyfill';
-import { LensModel } from '../engine/model.js';
+import { LensModel, type ModelSource } from '../engine/model.js';
 import { modelSource } from '../shared/model-store.js';
 import { registryEntry } from '../shared/registry.js';
 
@@ -12,21 +12,38 @@ interface Job {
   controller: AbortController;
 }
 
+export interface EngineHostOptions {
+  /** WebAssembly threads: 1 in the service worker (no Worker there); more in a cross-origin-isolated offscreen document */
+  numThreads?: number;
+  /** where a model's files come from; default: the model store (reads storage.local, which offscreen documents lack) */
+  source?: (modelId: string) => Promise<ModelSource>;
+  /** keep the background alive while work is pending (default true; an offscreen document has no idle timer) */
+  keepAlive?: boolean;
+}
+
 export class EngineHost {
   private readonly models = new Map<string, Promise<LensModel>>();
   private queue: Promise<unknown> = Promise.resolve();
   private readonly jobs = new Map<string, Job>();
   private keepAliveTimer: ReturnType<typeof setInterval> | undefined;
   private holds = 0;
+  private readonly unloadHooks: Array<(modelId: string) => Promise<void>> = [];
+
+  constructor(private readonly options: EngineHostOptions = {}) {}
+
+  /** Also called when a model is unloaded (e.g. to drop the copy an offscreen document holds). */
+  onUnload(hook: (modelId: string) => Promise<void>): void {
+    this.unloadHooks.push(hook);
+  }
 
   /** The loaded model for a registry id; loads it on first use (throws a clear error if not installed). */
   model(modelId: string): Promise<LensModel> {
     let pending = this.models.get(modelId);
     if (!pending) {
       pending = (async () => {
-        const entry = registryEntry(modelId);
-        // One thread: a service worker cannot start Workers; proxy off for the same reason.
-        return LensModel.load(await modelSource(entry), { numThreads: 1 });
+        const source = this.options.source ? await this.options.source(modelId) : await modelSource(registryEntry(modelId));
+        // One thread by default: a service worker cannot start Workers; proxy off for the same reason.
+        return LensModel.load(source, { numThreads: this.options.numThreads ?? 1 });
       })();
       this.models.set(modelId, pending);
       // a failed load is not cached: the next request tries again (e.g. after the download finished)
@@ -44,6 +61,7 @@ export class EngineHost {
     const pending = this.models.get(modelId);
     this.models.delete(modelId);
     if (pending) await pending.then((m) => m.release()).catch(() => undefined);
+    await Promise.all(this.unloadHooks.map((hook) => hook(modelId).catch(() => undefined)));
   }
 
   /** Runs a job after the ones before it; rejects with 'cancelled' when cancel(requestId) is called. */
@@ -77,6 +95,7 @@ export class EngineHost {
   /** Keeps the background alive while long work (inference, downloads) is pending. */
   hold(): void {
     this.holds++;
+    if (this.options.keepAlive === false) return;
     // An extension API call every 20 s resets the service worker's 30 s idle timer.
     this.keepAliveTimer ??= setInterval(() => void browser.runtime.getPlatformInfo(), 20_000);
   }

@@ -11,6 +11,7 @@ import { classifyText } from './classify.js';
 import type { Downloads } from './downloads.js';
 import type { EngineHost } from './engines.js';
 import { askPage, highlightAnswer } from './page-qa.js';
+import { chooseInference } from './inference.js';
 import { tabInfo } from './tabs.js';
 
 export function isOwnSender(sender: Runtime.MessageSender): boolean {
@@ -68,8 +69,9 @@ async function handle(req: BackgroundRequest, engines: EngineHost, downloads: Do
       // cold start: session creation overlaps with the user typing the question
       const settings = await getSettings();
       const modelId = req.task === 'qa' ? settings.qaModelId : settings.classifyModelId;
-      if (engines.isLoaded(modelId) || !(await installedModels())[modelId]) return { loading: false };
-      engines.model(modelId).catch(() => undefined);
+      if (!(await installedModels())[modelId]) return { loading: false };
+      // where inference runs: the worker, or Chrome's offscreen document
+      (await chooseInference(engines)).prewarm(modelId).catch(() => undefined);
       return { loading: true };
     }
     case 'models/imported': {

@@ -14,6 +14,7 @@ import { evalSst2, loadSst2 } from '../eval/sst2.js';
 import { compareWindows } from '../eval/windows.js';
 import { ARCHS, type Arch, type ModelTask } from '../modelgen/mobilebert-config.js';
 import { makeModelFolder } from '../modelgen/model-folder.js';
+import { quantizeModelFolder } from '../modelgen/quantize.js';
 import { bertUncasedVocabLines } from '../modelgen/vocab-from-npm.js';
 import { loadModelDir } from './model-dir.js';
 import { progressReporter } from './progress.js';
@@ -22,6 +23,7 @@ const USAGE = `lens: MobileBERT question answering and classification, on this m
 
 usage:
   lens model make --arch mobilebert|tiny --task qa|classify [--labels a,b,c] --out DIR [--seed N]
+  lens model quantize --in DIR --out DIR [--per-tensor] [--fp32-embeddings] [--keep-fp32] [--json]
   lens qa --model DIR (--context FILE | --text STR) --question STR [--top K] [--budget N|all] [--json]
   lens classify --model DIR --text STR [--pair STR] [--labels a,b,c [--multi-label] [--template STR]] [--json]
   lens eval windows --data DIR               rebuild the SQuAD reference windows and compare
@@ -98,6 +100,26 @@ async function modelMake(args: string[]): Promise<void> {
   const out = str(v, 'out', true);
   const made = await makeModelFolder({ arch: arch as Arch, task, outDir: out, seed: int(v, 'seed', 0) });
   print(v, { ...made, arch, task }, `wrote ${arch} ${taskName} model to ${made.dir}: ${made.parameterCount.toLocaleString('en-US')} parameters, ONNX ${(made.onnxBytes / 1e6).toFixed(1)} MB`);
+}
+
+async function modelQuantize(args: string[]): Promise<void> {
+  const v = parse(args, { in: { type: 'string' }, out: { type: 'string' }, 'per-tensor': { type: 'boolean' }, 'fp32-embeddings': { type: 'boolean' }, 'keep-fp32': { type: 'boolean' } });
+  const inDir = str(v, 'in', true);
+  const outDir = str(v, 'out', true);
+  const r = await quantizeModelFolder({
+    inDir,
+    outDir,
+    keepFp32: Boolean(v['keep-fp32']),
+    granularity: v['per-tensor'] ? 'per-tensor' : 'per-column',
+    embeddings: v['fp32-embeddings'] ? 'fp32' : 'int8',
+  });
+  const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+  const kept = Object.entries(r.keptFloat).map(([op, n]) => `, ${n} ${op} kept float`).join('');
+  print(v, r, [
+    `quantized ${r.matmuls} MatMuls to int8 MatMulInteger (${r.matmulsKeptFloat} activation MatMuls kept float), ${r.gathers} embedding tables to int8${kept}`,
+    `ONNX ${mb(r.onnxBytesBefore)} -> ${mb(r.onnxBytesAfter)} (${(r.onnxBytesBefore / r.onnxBytesAfter).toFixed(2)}x smaller) in ${r.seconds.toFixed(1)} s`,
+    `wrote ${r.outFile}${v['keep-fp32'] ? ' (and the fp32 model.onnx, which the engine loads by default)' : ''}`,
+  ].join('\n'));
 }
 
 async function qa(args: string[]): Promise<void> {
@@ -215,8 +237,9 @@ export async function run(argv: string[]): Promise<number> {
     }
     switch (command) {
       case 'model':
-        if (rest[0] !== 'make') throw new UsageError(`unknown model command "${rest[0] ?? ''}": use lens model make`);
-        await modelMake(rest.slice(1));
+        if (rest[0] === 'make') await modelMake(rest.slice(1));
+        else if (rest[0] === 'quantize') await modelQuantize(rest.slice(1));
+        else throw new UsageError(`unknown model command "${rest[0] ?? ''}": use lens model make or lens model quantize`);
         break;
       case 'qa':
         await qa(rest);

@@ -75,9 +75,12 @@ async function deleteFiles(id: string, paths: readonly string[]): Promise<void> 
   await Promise.all(keys.filter((k) => k.url.startsWith(prefix) || paths.some((p) => k.url === cacheKey(id, p))).map((k) => cache.delete(k)));
 }
 
-/** Reads an installed model's files: from Cache Storage, or from the package for a bundled model. */
-export async function modelSource(entry: RegistryEntry): Promise<ModelSource> {
-  const record = (await installedModels())[entry.id];
+/**
+ * Reads an installed model's files: from Cache Storage, or from the package for a bundled model. `known`: its
+ * record when the caller has it (an offscreen document cannot read storage.local, only Cache Storage).
+ */
+export async function modelSource(entry: RegistryEntry, known?: InstalledModel): Promise<ModelSource> {
+  const record = known ?? (await installedModels())[entry.id];
   if (!record) throw new Error(`the model "${entry.name}" is not installed; download it first`);
   const present = new Set(record.files.map((f) => f.path));
   const name = `${entry.name} (${entry.repo})`;

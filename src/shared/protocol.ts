@@ -71,6 +71,8 @@ export interface AskRequest {
   /** 'selection' answers from the selection only; the background refuses it when nothing is selected */
   scope: Scope;
   topK?: number;
+  /** windows the model reads (default: the engine's DEFAULT_WINDOW_BUDGET); a large number reads every window */
+  windowBudget?: number;
 }
 
 export interface AskReply {
@@ -262,10 +264,20 @@ export interface ContentReplies {
 // and the extension's pages ignore the 'offscreen/' prefix. Model records travel with each request because an
 // offscreen document can use chrome.runtime only (no storage.local); the bytes it reads from Cache Storage.
 
-/** An installed model as the offscreen document needs it: InstalledModel from the model store. */
+/** An installed model's record, as the model store keeps it (its InstalledModel; not imported: Node code reads this file). */
+export interface ModelRecord {
+  id: string;
+  source: 'hub' | 'import' | 'bundled';
+  files: Array<{ path: string; size: number; sha256?: string }>;
+  bytes: number;
+  installedAt: number;
+  url?: string;
+}
+
+/** The model a request is for, with its record (the offscreen document cannot read storage.local). */
 export interface OffscreenModelRef {
   modelId: string;
-  record: import('./model-store.js').InstalledModel;
+  record: ModelRecord;
 }
 
 export interface OffscreenQaRequest extends OffscreenModelRef {
@@ -277,6 +289,13 @@ export interface OffscreenQaRequest extends OffscreenModelRef {
   passages: Passage[];
   question: string;
   topK: number;
+  windowBudget?: number;
+}
+
+/** Load a model in the offscreen document ahead of the first question. */
+export interface OffscreenPrewarmRequest extends OffscreenModelRef {
+  type: 'offscreen/prewarm';
+  requestId: string;
 }
 
 export interface DocumentAnswers {
@@ -318,10 +337,11 @@ export interface OffscreenStatusReply {
   loadedModels: string[];
 }
 
-export type OffscreenRequest = OffscreenQaRequest | OffscreenClassifyRequest | OffscreenCancelRequest | OffscreenUnloadRequest | OffscreenStatusRequest;
+export type OffscreenRequest = OffscreenQaRequest | OffscreenPrewarmRequest | OffscreenClassifyRequest | OffscreenCancelRequest | OffscreenUnloadRequest | OffscreenStatusRequest;
 
 export interface OffscreenReplies {
   'offscreen/qa': DocumentAnswers;
+  'offscreen/prewarm': { loaded: boolean };
   'offscreen/classify': { scores: LabelScore[] };
   'offscreen/cancel': { cancelled: boolean };
   'offscreen/unload': { unloaded: boolean };
@@ -338,7 +358,7 @@ export interface OffscreenProgress {
   message: string;
 }
 
-const OFFSCREEN_TYPES: ReadonlySet<string> = new Set<OffscreenRequest['type']>(['offscreen/qa', 'offscreen/classify', 'offscreen/cancel', 'offscreen/unload', 'offscreen/status']);
+const OFFSCREEN_TYPES: ReadonlySet<string> = new Set<OffscreenRequest['type']>(['offscreen/qa', 'offscreen/prewarm', 'offscreen/classify', 'offscreen/cancel', 'offscreen/unload', 'offscreen/status']);
 
 export function isOffscreenRequest(msg: unknown): msg is OffscreenRequest {
   if (typeof msg !== 'object' || msg === null) return false;
@@ -349,6 +369,8 @@ export function isOffscreenRequest(msg: unknown): msg is OffscreenRequest {
   switch (m.type as OffscreenRequest['type']) {
     case 'offscreen/qa':
       return ref() && str('requestId') && str('cacheKey') && str('text') && Array.isArray(m.passages) && str('question') && Number.isInteger(m.topK);
+    case 'offscreen/prewarm':
+      return ref() && str('requestId');
     case 'offscreen/classify':
       return ref() && str('requestId') && str('text');
     case 'offscreen/cancel':
@@ -393,7 +415,7 @@ export function isBackgroundRequest(msg: unknown): msg is BackgroundRequest {
   const int = (k: string) => Number.isInteger(m[k]);
   switch (m.type as BackgroundRequest['type']) {
     case 'qa/ask':
-      return str('requestId') && int('tabId') && str('question') && (m.scope === 'page' || m.scope === 'selection');
+      return str('requestId') && int('tabId') && str('question') && (m.scope === 'page' || m.scope === 'selection') && (m.windowBudget === undefined || (int('windowBudget') && (m.windowBudget as number) >= 1));
     case 'classify/run':
       return str('requestId') && str('text') && (m.labels === undefined || (Array.isArray(m.labels) && m.labels.every((l) => typeof l === 'string')));
     case 'request/cancel':

@@ -1,0 +1,387 @@
+// Browser benchmark driver (Node): builds the extension with the bench pages (LENS_BENCH=1), loads it in
+// Debian's Chromium, serves the model as a fake hub and SQuAD articles as pages (tests/e2e/harness), installs
+// the model through the extension's real download path, then measures
+//   - page QA end to end as the extension does it (qa/ask from an extension page -> background -> content
+//     script -> engine), cold (first question after the service worker was killed: session creation from the
+//     stored bytes) and warm, with the default window budget and with a full scan of every window;
+//   - the engine page (bench.html): model load, per-window latency, memory;
+//   - transformers.js (tjs.html): the same measurements, and its question-answering pipeline on the same pages.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Page } from 'playwright-core';
+import { DEFAULT_WINDOW_BUDGET } from '../../src/engine/qa/document.js';
+import { loadSquad } from '../../src/eval/squad-data.js';
+import { launchChromium, type LensChromium } from '../../tests/e2e/harness/chromium.js';
+import { startTestServer, type TestServer } from '../../tests/e2e/harness/server.js';
+import { SQUAD_DIR } from '../../tests/helpers/shared-data.js';
+import type { BenchPageGlobals, EngineBenchOptions, MemoryReport, EngineBenchResult, Stats, TjsBenchOptions, TjsBenchResult, TjsQaOptions, TjsQaResult } from './types.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const QA_MODEL_ID = 'mobilebert-squad2';
+const QA_REPO = 'csarron/mobilebert-uncased-squad-v2';
+const FULL_SCAN = 1_000_000;
+
+export interface BrowserBenchOptions {
+  /** a full-size QA model folder (config.json, vocab.txt, tokenizer_config.json, onnx/model.onnx or model.onnx) */
+  modelDir: string;
+  trials: number;
+  warmupMs: number;
+  /** SQuAD dev article numbers (0..47): each is opened as a page */
+  articles: number[];
+  /** questions asked per article (default 2) */
+  questionsPerArticle?: number;
+  /** cold asks (each after killing the service worker; default min(trials, 3)) */
+  coldTrials?: number;
+  /** where the bench build goes (default .tmp/bench/ext); reused without building when skipBuild */
+  outDir?: string;
+  skipBuild?: boolean;
+  /** skip the transformers.js page */
+  skipTjs?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface AskSample {
+  article: number;
+  question: string;
+  /** measured in the extension page around chrome.runtime.sendMessage */
+  ms: number;
+  /** the background's own reply.ms (extract + load + prepare + read) */
+  backgroundMs: number;
+  windowsRead: number;
+  windowsTotal: number;
+  answer: string;
+  abstained: boolean;
+}
+
+/** Page QA through the extension's background (qa/ask). Client ms: measured in the extension page around sendMessage. */
+export type BrowserPageQa = {
+  cold: Stats;
+  warm: Stats;
+  warmFullScan: Stats;
+  questions: number;
+  defaultBudget: number;
+  /** the background's own reply.ms for the same asks */
+  backgroundMs: { cold: Stats; warm: Stats; warmFullScan: Stats };
+  warmup: { ms: number; asks: number };
+  /** false when the background ignored windowBudget (full-scan asks read fewer windows than the page has) */
+  fullScanHonoured: boolean;
+  coldSamples: AskSample[];
+  warmSamples: Array<{ budget: AskSample; fullScan: AskSample }>;
+};
+
+/** Fits bench/report.ts's BrowserSection; the extra keys carry the details. */
+export type BrowserBenchResult = {
+  date: string;
+  browser: string;
+  /** the engine page: onnxruntime-web as the extension bundles it, in an extension page, 1 thread */
+  extension: { loadMs: number; perWindow: Record<string, Stats>; memory: Record<string, number | string>; details: EngineBenchResult };
+  /** transformers.js in the same browser; pageQa.warm: its QA pipeline over the retriever's windows */
+  transformersJs?: { loadMs: number; perWindow: Record<string, Stats>; pageQa: { warm: Stats; note: string; wholePage: Stats }; memory: Record<string, number | string>; details: { bench: TjsBenchResult; pageQa: TjsQaResult } };
+  pageQa: BrowserPageQa;
+  /** the release build (dist/chrome, else a fresh build), total bytes */
+  packageBytes: number;
+  packageDetails: { releaseDir: string; benchBuildBytes: number; benchBuildDir: string; largest: Array<{ path: string; bytes: number }> };
+  /** per ONNX variant in the model folder: that file plus the folder's other (tokenizer/config) files */
+  downloadBytes: Record<string, number>;
+  modelFiles: Record<string, number>;
+  /** models/download through the extension (fake hub on localhost: transfer + sha256 + storing) */
+  installMs: number;
+};
+
+function memoryRecord(m: { afterLoad: MemoryReport; afterRuns: MemoryReport }): Record<string, number | string> {
+  const out: Record<string, number | string> = {};
+  const put = (k: string, v: number | string | null) => {
+    out[k] = v ?? 'unavailable';
+  };
+  put('JS heap used after load (performance.memory)', m.afterLoad.jsHeapUsedBytes);
+  put('JS heap used after the runs', m.afterRuns.jsHeapUsedBytes);
+  put('WebAssembly memory after load', m.afterLoad.wasmMemoryBytes);
+  put('WebAssembly memory after the runs', m.afterRuns.wasmMemoryBytes);
+  put('measureUserAgentSpecificMemory', m.afterRuns.uaSpecificBytes);
+  return out;
+}
+
+function stats(ms: readonly number[]): Stats {
+  const s = [...ms].sort((a, b) => a - b);
+  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))];
+  return { median: at(0.5), p95: at(0.95), min: s[0], mean: s.reduce((a, b) => a + b, 0) / s.length, n: s.length };
+}
+
+function dirFiles(dir: string): Array<{ path: string; bytes: number }> {
+  const out: Array<{ path: string; bytes: number }> = [];
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      const st = statSync(p);
+      if (st.isDirectory()) walk(p);
+      else out.push({ path: relative(dir, p).split('\\').join('/'), bytes: st.size });
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+const total = (files: Array<{ bytes: number }>) => files.reduce((s, f) => s + f.bytes, 0);
+
+function viteBuild(outDir: string, bench: boolean, log: (s: string) => void): Promise<void> {
+  log(`building the extension${bench ? ' with the bench pages' : ''} into ${outDir}...`);
+  return new Promise((ok, fail) => {
+    const child = spawn(process.execPath, [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--mode', 'chrome', '--logLevel', 'warn'], {
+      cwd: ROOT,
+      env: { ...process.env, LENS_OUT_DIR: outDir, LENS_BENCH: bench ? '1' : '', LENS_BUNDLE_MODEL: '' },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    child.on('error', fail);
+    child.on('exit', (code) => (code === 0 ? ok() : fail(new Error(`vite build exited with ${code}`))));
+  });
+}
+
+/** HF fast-tokenizer JSON for a WordPiece vocab, with BERT's pair template (transformers.js needs tokenizer.json). */
+function tokenizerJson(vocabLines: string[]): unknown {
+  const vocab: Record<string, number> = {};
+  vocabLines.forEach((token, id) => {
+    vocab[token] = id;
+  });
+  const specials = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'];
+  const special = (t: string, typeId: number) => ({ SpecialToken: { id: t, type_id: typeId } });
+  const seq = (id: 'A' | 'B', typeId: number) => ({ Sequence: { id, type_id: typeId } });
+  return {
+    version: '1.0',
+    truncation: null,
+    padding: null,
+    added_tokens: specials.map((content) => ({ id: vocab[content], content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true })),
+    normalizer: { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, strip_accents: null, lowercase: true },
+    pre_tokenizer: { type: 'BertPreTokenizer' },
+    post_processor: {
+      type: 'TemplateProcessing',
+      single: [special('[CLS]', 0), seq('A', 0), special('[SEP]', 0)],
+      pair: [special('[CLS]', 0), seq('A', 0), special('[SEP]', 0), seq('B', 1), special('[SEP]', 1)],
+      special_tokens: {
+        '[CLS]': { id: '[CLS]', ids: [vocab['[CLS]']], tokens: ['[CLS]'] },
+        '[SEP]': { id: '[SEP]', ids: [vocab['[SEP]']], tokens: ['[SEP]'] },
+      },
+    },
+    decoder: { type: 'WordPiece', prefix: '##', cleanup: true },
+    model: { type: 'WordPiece', unk_token: '[UNK]', continuing_subword_prefix: '##', max_input_chars_per_word: 100, vocab },
+  };
+}
+
+/**
+ * A hub tree serving modelDir as the registry's QA repo (…/resolve/main/): model.onnx at its root (as the
+ * registry lists it) and onnx/model.onnx (as transformers.js looks for it), symlinks to the folder's files,
+ * plus a generated tokenizer.json for transformers.js.
+ */
+function makeHubTree(modelDir: string, hubDir: string): string {
+  const base = join(hubDir, QA_REPO, 'resolve', 'main');
+  rmSync(hubDir, { recursive: true, force: true });
+  mkdirSync(join(base, 'onnx'), { recursive: true });
+  const onnx = ['onnx/model.onnx', 'model.onnx'].map((p) => join(modelDir, p)).find((p) => existsSync(p));
+  if (!onnx) throw new Error(`benchBrowser: no onnx/model.onnx or model.onnx in ${modelDir}`);
+  const link = (from: string, to: string) => symlinkSync(resolve(from), join(base, to));
+  for (const f of ['config.json', 'vocab.txt', 'tokenizer_config.json', 'special_tokens_map.json']) {
+    if (existsSync(join(modelDir, f))) link(join(modelDir, f), f);
+  }
+  link(onnx, 'model.onnx');
+  link(onnx, 'onnx/model.onnx');
+  if (existsSync(join(modelDir, 'tokenizer.json'))) link(join(modelDir, 'tokenizer.json'), 'tokenizer.json');
+  else writeFileSync(join(base, 'tokenizer.json'), JSON.stringify(tokenizerJson(readFileSync(join(modelDir, 'vocab.txt'), 'utf8').replace(/\n$/, '').split('\n'))));
+  return base;
+}
+
+// The slice of the extension API the callbacks use inside extension pages (no chrome types here).
+interface ChromeRuntime {
+  chrome: { runtime: { sendMessage(msg: unknown): Promise<unknown> } };
+}
+type Envelope<T> = { ok: true; value: T } | { ok: false; error: string };
+interface AskReplyLite {
+  answers: Array<{ text: string }>;
+  abstained: boolean;
+  windowsRead: number;
+  windowsTotal: number;
+  ms: number;
+}
+
+async function send<T>(page: Page, msg: unknown): Promise<{ ms: number; value: T }> {
+  const { ms, reply } = await page.evaluate(async (m) => {
+    const t = performance.now();
+    const r = (await (globalThis as unknown as ChromeRuntime).chrome.runtime.sendMessage(m)) as unknown;
+    return { ms: performance.now() - t, reply: r };
+  }, msg);
+  const env = reply as Envelope<T> | undefined;
+  if (!env || typeof env !== 'object' || !('ok' in env)) throw new Error(`no reply to ${JSON.stringify(msg).slice(0, 80)}`);
+  if (!env.ok) throw new Error(`${(msg as { type: string }).type}: ${env.error}`);
+  return { ms, value: env.value };
+}
+
+export async function benchBrowser(options: BrowserBenchOptions): Promise<BrowserBenchResult> {
+  const log = options.log ?? ((s: string) => process.stderr.write(`${s}\n`));
+  const modelDir = resolve(options.modelDir);
+  const outDir = resolve(options.outDir ?? join(ROOT, '.tmp', 'bench', 'ext'));
+  const perArticle = options.questionsPerArticle ?? 2;
+  const coldTrials = options.coldTrials ?? Math.min(options.trials, 3);
+  if (!options.skipBuild || !existsSync(join(outDir, 'bench', 'browser', 'bench.html'))) await viteBuild(outDir, true, log);
+  if (!existsSync(join(outDir, 'bench', 'browser', 'bench.html'))) throw new Error(`the build in ${outDir} has no bench/browser/bench.html (is LENS_BENCH supported in vite.config.ts?)`);
+
+  // package size: the release build (dist/chrome as it is, else a fresh one beside the bench build)
+  let releaseDir = join(ROOT, 'dist', 'chrome');
+  if (!existsSync(join(releaseDir, 'manifest.json'))) {
+    releaseDir = join(ROOT, '.tmp', 'bench', 'release-chrome');
+    await viteBuild(releaseDir, false, log);
+  }
+  const releaseFiles = dirFiles(releaseDir).filter((f) => !f.path.startsWith('models/') || f.path === 'models/bundled.json');
+  const benchFiles = dirFiles(outDir);
+  const modelFiles = dirFiles(modelDir);
+  const rest = total(modelFiles.filter((f) => !f.path.endsWith('.onnx')));
+  const downloadBytes = Object.fromEntries(modelFiles.filter((f) => f.path.endsWith('.onnx')).map((f) => [f.path, f.bytes + rest]));
+
+  const data = await loadSquad(SQUAD_DIR);
+  const hubDir = join(ROOT, '.tmp', 'bench', 'hub');
+  makeHubTree(modelDir, hubDir);
+  let server: TestServer | undefined;
+  let lens: LensChromium | undefined;
+  try {
+    server = await startTestServer({ hubDir });
+    lens = await launchChromium({ extensionDir: outDir });
+    const browserVersion = lens.context.browser()?.version() ?? 'unknown';
+    log(`Chromium ${browserVersion}, extension ${lens.extensionId}`);
+
+    // the hub URL through the options page, as a user sets it
+    const options_ = await lens.openExtensionPage('src/options/options.html');
+    await options_.fill('#hub-url', server.hubUrl);
+    await options_.click('#save-hub');
+    await options_.locator('#hub-status', { hasText: 'Saved' }).waitFor();
+    log('installing the model through the extension (models/download)...');
+    const install = await send<unknown>(options_, { type: 'models/download', modelId: QA_MODEL_ID });
+    log(`installed in ${install.ms.toFixed(0)} ms`);
+
+    // the article pages, each in its own tab, and their questions
+    const items: Array<{ article: number; tabId: number; question: string }> = [];
+    for (const n of options.articles) {
+      const page = await lens.openPage(server.articleUrl(n));
+      const tabId = await lens.tabIdOf(page);
+      for (const q of data.questions.filter((x) => x.article === n).slice(0, perArticle)) items.push({ article: n, tabId, question: q.question });
+    }
+    if (!items.length) throw new Error('no questions for the given articles');
+
+    const asker = await lens.openExtensionPage('bench/browser/bench.html');
+    const ask = async (item: (typeof items)[number], windowBudget?: number): Promise<AskSample> => {
+      const msg = { type: 'qa/ask', requestId: `bench-${Math.random().toString(36).slice(2)}`, tabId: item.tabId, question: item.question, scope: 'page', ...(windowBudget ? { windowBudget } : {}) };
+      const { ms, value } = await send<AskReplyLite>(asker, msg);
+      return { article: item.article, question: item.question, ms, backgroundMs: value.ms, windowsRead: value.windowsRead, windowsTotal: value.windowsTotal, answer: value.answers[0]?.text ?? '', abstained: value.abstained };
+    };
+
+    // cold: the first question after the service worker was killed (the worker restarts on the message,
+    // rebuilds the session from Cache Storage, extracts and prepares the page)
+    const cold: AskSample[] = [];
+    for (let i = 0; i < coldTrials; i++) {
+      await lens.killServiceWorker();
+      cold.push(await ask(items[i % items.length]));
+      log(`cold ask: ${cold.at(-1)?.ms.toFixed(0)} ms`);
+    }
+
+    // warm: after a warm-up of asks, each question with the default budget, then reading every window
+    const t = performance.now();
+    let warmAsks = 0;
+    do {
+      await ask(items[warmAsks % items.length]);
+      warmAsks++;
+    } while (performance.now() - t < options.warmupMs);
+    const warmup = { ms: performance.now() - t, asks: warmAsks };
+    log(`warmed up with ${warmAsks} asks`);
+    const samples: Array<{ budget: AskSample; fullScan: AskSample }> = [];
+    for (let trial = 0; trial < options.trials; trial++) {
+      for (const item of items) {
+        const budget = await ask(item);
+        const fullScan = await ask(item, FULL_SCAN);
+        samples.push({ budget, fullScan });
+        log(`warm ask: budget ${budget.ms.toFixed(0)} ms (${budget.windowsRead}/${budget.windowsTotal}), full scan ${fullScan.ms.toFixed(0)} ms (${fullScan.windowsRead})`);
+      }
+    }
+
+    // the engine page, alone in its tab
+    const hubModelUrl = `${server.hubUrl}/${QA_REPO}/resolve/main/`;
+    const seqLens = [128, 256, 384];
+    const enginePage = await lens.openExtensionPage('bench/browser/bench.html');
+    await enginePage.waitForFunction(() => typeof (globalThis as BenchPageGlobals).__benchRun === 'function');
+    log('engine page...');
+    const engineOpts: EngineBenchOptions = { modelUrl: hubModelUrl, trials: options.trials, warmupMs: options.warmupMs, threads: 1, seqLens };
+    const engine = await enginePage.evaluate((o) => (globalThis as BenchPageGlobals).__benchRun!(o), engineOpts);
+    await enginePage.close();
+
+    let transformersJs: BrowserBenchResult['transformersJs'];
+    if (!options.skipTjs) {
+      const tjsPage = await lens.openExtensionPage('bench/browser/tjs.html');
+      await tjsPage.waitForFunction(() => typeof (globalThis as BenchPageGlobals).__tjsRun === 'function');
+      log('transformers.js page...');
+      const base = { localModelPath: `${server.hubUrl}/${QA_REPO}/resolve/`, modelId: 'main' };
+      const tjsOpts: TjsBenchOptions = { ...base, trials: options.trials, warmupMs: options.warmupMs, threads: 1, seqLens };
+      const bench = await tjsPage.evaluate((o) => (globalThis as BenchPageGlobals).__tjsRun!(o), tjsOpts);
+      log('transformers.js page QA...');
+      const qaOpts: TjsQaOptions = { ...base, items: items.map(({ tabId, question }) => ({ tabId, question })), windowBudget: DEFAULT_WINDOW_BUDGET, warmupMs: Math.min(options.warmupMs, 10_000) };
+      const pageQa = await tjsPage.evaluate((o) => (globalThis as BenchPageGlobals).__tjsPageQa!(o), qaOpts);
+      await tjsPage.close();
+      transformersJs = {
+        loadMs: bench.loadMs.first,
+        perWindow: bench.perWindowMs,
+        pageQa: {
+          warm: pageQa.retrievedWindows.ms,
+          wholePage: pageQa.wholePage.ms,
+          note:
+            `transformers.js page QA: its question-answering pipeline on the text the extension's content script extracts. ` +
+            `Fed the same ${DEFAULT_WINDOW_BUDGET} windows the extension's retriever selects (one pipeline call per window's context text, best score kept; excludes page extraction). ` +
+            `Given the whole page in one call it truncates question + page to 512 tokens (only the start of the page is read; no stride, no null answer): ` +
+            `median ${pageQa.wholePage.ms.median.toFixed(0)} ms.`,
+        },
+        memory: memoryRecord(bench.memory),
+        details: { bench, pageQa },
+      };
+    }
+
+    const fullScanHonoured = samples.every((x) => x.fullScan.windowsRead === x.fullScan.windowsTotal);
+    if (!fullScanHonoured) log('WARNING: full-scan asks read fewer windows than the page has: the background ignores AskRequest.windowBudget (warmFullScan is not a full scan)');
+    const col = (f: (s: { budget: AskSample; fullScan: AskSample }) => number) => stats(samples.map(f));
+    return {
+      date: new Date().toISOString(),
+      browser: `Chromium ${browserVersion} (headless, --disable-gpu)`,
+      extension: { loadMs: engine.loadMs.first, perWindow: engine.perWindowMs, memory: memoryRecord(engine.memory), details: engine },
+      transformersJs,
+      pageQa: {
+        cold: stats(cold.map((c) => c.ms)),
+        warm: col((s) => s.budget.ms),
+        warmFullScan: col((s) => s.fullScan.ms),
+        questions: items.length,
+        defaultBudget: DEFAULT_WINDOW_BUDGET,
+        backgroundMs: { cold: stats(cold.map((c) => c.backgroundMs)), warm: col((s) => s.budget.backgroundMs), warmFullScan: col((s) => s.fullScan.backgroundMs) },
+        warmup,
+        fullScanHonoured,
+        coldSamples: cold,
+        warmSamples: samples,
+      },
+      packageBytes: total(releaseFiles),
+      packageDetails: { releaseDir, benchBuildBytes: total(benchFiles), benchBuildDir: outDir, largest: [...releaseFiles].sort((a, b) => b.bytes - a.bytes).slice(0, 5) },
+      downloadBytes,
+      modelFiles: Object.fromEntries(modelFiles.map((f) => [f.path, f.bytes])),
+      installMs: install.ms,
+    };
+  } finally {
+    await lens?.close();
+    await server?.close();
+  }
+}
+
+// Run directly: node --import tsx bench/browser/driver.ts [modelDir] (BENCH_QUICK=1: 2 trials, 2 s warm-up, 2 articles)
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const quick = process.env.BENCH_QUICK === '1';
+  const result = await benchBrowser({
+    modelDir: process.argv[2] ?? join(ROOT, '.tmp', 'bench', 'mobilebert-qa'),
+    trials: quick ? 2 : Number(process.env.BENCH_TRIALS ?? 10),
+    warmupMs: quick ? 2000 : 30_000,
+    articles: quick ? [0, 7] : [0, 7, 15, 23, 31, 39, 47],
+    questionsPerArticle: quick ? 1 : 2,
+    skipBuild: process.env.BENCH_SKIP_BUILD === '1',
+  });
+  console.log(JSON.stringify(result, null, 2));
+}
+

@@ -1,0 +1,109 @@
+// The bench pages' options and results, shared by the pages (DOM) and the Node driver: no DOM or Node types here.
+
+export interface Stats {
+  median: number;
+  p95: number;
+  min: number;
+  mean: number;
+  n: number;
+}
+
+export interface MemoryReport {
+  /** performance.memory (Chromium only): the page's JS heap */
+  jsHeapUsedBytes: number | null;
+  jsHeapTotalBytes: number | null;
+  /** sum of the byteLength of every wasm Memory seen (the ORT heap: model weights, arena, activations) */
+  wasmMemoryBytes: number | null;
+  wasmMemories: number;
+  /** performance.measureUserAgentSpecificMemory when the page is cross-origin isolated, else why not */
+  uaSpecificBytes: number | string;
+}
+
+export interface EngineBenchOptions {
+  /** URL of the model folder (HF layout), ending with / */
+  modelUrl: string;
+  trials: number;
+  warmupMs: number;
+  threads: number;
+  seqLens: number[];
+}
+
+export interface EngineBenchResult {
+  runtime: string;
+  userAgent: string;
+  crossOriginIsolated: boolean;
+  threads: number;
+  onnxFile: string;
+  /** bytes fetched from the local server (every file the loader asked for) */
+  fetched: { files: Record<string, number>; ms: number };
+  /** LensModel.load from bytes in memory: tokenizer + InferenceSession.create; first includes wasm compile */
+  loadMs: { first: number; second: number };
+  warmup: { ms: number; runs: number };
+  /** '128', '256', '384' (batch 1) and '4x384' (one batch of 4, time per batch) */
+  perWindowMs: Record<string, Stats>;
+  memory: { beforeLoad: MemoryReport; afterLoad: MemoryReport; afterRuns: MemoryReport };
+}
+
+export interface TjsBenchOptions {
+  /** env.localModelPath: the folder above the model (ends with /) */
+  localModelPath: string;
+  /** the model id under it (a valid HF repo id, e.g. 'main' for .../resolve/main/) */
+  modelId: string;
+  trials: number;
+  warmupMs: number;
+  threads: number;
+  seqLens: number[];
+}
+
+export interface TjsBenchResult {
+  runtime: string;
+  transformersVersion: string;
+  ortVersion: string;
+  wasm: string;
+  threads: number;
+  fetched: { files: Record<string, number>; ms: number };
+  /** from_pretrained of the model from bytes already in memory (custom cache): session creation etc. */
+  loadMs: { first: number; second: number };
+  warmup: { ms: number; runs: number };
+  perWindowMs: Record<string, Stats>;
+  memory: { beforeLoad: MemoryReport; afterLoad: MemoryReport; afterRuns: MemoryReport };
+}
+
+export interface TjsQaItem {
+  tabId: number;
+  question: string;
+}
+
+export interface TjsQaOptions {
+  localModelPath: string;
+  modelId: string;
+  items: TjsQaItem[];
+  /** windows per question for the 'retrieved windows' mode (the extension's default budget) */
+  windowBudget: number;
+  warmupMs: number;
+}
+
+export interface TjsAnswer {
+  question: string;
+  answer: string;
+  score: number;
+}
+
+export interface TjsQaResult {
+  /** the pipeline's question + whole page text in one call: it truncates the pair to model_max_length (512) tokens, so only the start of the page is read */
+  wholePage: { ms: Stats; answers: TjsAnswer[] };
+  /** the pipeline called once per window the extension's retriever selects (same extracted page text, same windows' context text), best score kept */
+  retrievedWindows: { ms: Stats; windowsPerQuestion: number; answers: TjsAnswer[] };
+  /** page text length (characters) and the extension's window count per page */
+  pages: Array<{ tabId: number; chars: number; windowsTotal: number }>;
+}
+
+/** What the pages put on window for the driver. */
+export interface BenchPageGlobals {
+  __benchRun?: (o: EngineBenchOptions) => Promise<EngineBenchResult>;
+  __tjsRun?: (o: TjsBenchOptions) => Promise<TjsBenchResult>;
+  __tjsPageQa?: (o: TjsQaOptions) => Promise<TjsQaResult>;
+  __benchResult?: unknown;
+  __benchError?: string;
+  __benchLog?: string[];
+}

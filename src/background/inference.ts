@@ -1,0 +1,415 @@
+// Where inference runs. 'worker': in the background itself, with one WebAssembly thread (a service worker cannot
+// start Workers). 'offscreen' (Chrome): in an offscreen document that is cross-origin isolated, so
+// onnxruntime-web runs several threads; the background forwards each job there with its request id, relays its
+// progress to the pages and forwards cancels. Both run the same engine code (LocalInference, which the
+// offscreen document hosts too). The background's EngineHost still queues jobs and keeps itself alive while
+// one is pending, whichever side runs it. Any failure to reach the offscreen document falls back to the
+// worker for the rest of this service worker's life (logged once); errors of the job itself are not retried.
+//
+// Choice: storage.local 'lens.threads' (read per request): 'auto' (default) = offscreen with threadsFor('auto')
+// where chrome.offscreen exists, '1' = the worker, '2'..'4' = offscreen with that many threads.
+import browser, { type Runtime } from 'webextension-polyfill';
+import { classify, zeroShot, type LabelScore } from '../engine/classify.js';
+import type { LensModel } from '../engine/model.js';
+import { PreparedDocument, answerDocument, type Passage } from '../engine/qa/document.js';
+import { broadcast } from '../shared/messaging.js';
+import { installedModels, type InstalledModel } from '../shared/model-store.js';
+import { isOffscreenProgress, type DocumentAnswers, type OffscreenReplies, type OffscreenRequest, type OffscreenStatusReply, type ProgressEvent, type Reply } from '../shared/protocol.js';
+import { registryEntry } from '../shared/registry.js';
+import type { EngineHost } from './engines.js';
+
+export const OFFSCREEN_PATH = 'src/offscreen/offscreen.html';
+export const THREADS_KEY = 'lens.threads';
+export const DEFAULT_THREADS = 'auto';
+const MAX_THREADS = 4;
+const JUSTIFICATION = 'Runs the on-device MobileBERT model with WebAssembly threads (Workers), which the service worker cannot start.';
+
+export type Where = 'worker' | 'offscreen';
+export type Progress = (phase: ProgressEvent['phase'], done: number, total: number | undefined, message: string) => void;
+
+export interface QaJob {
+  requestId: string;
+  modelId: string;
+  /** prepared documents are reused per key while the text (and model) is unchanged */
+  cacheKey: string;
+  text: string;
+  passages: Passage[];
+  question: string;
+  topK: number;
+  /** windows the model reads; default: the engine's budget */
+  windowBudget?: number;
+  signal: AbortSignal;
+  onProgress: Progress;
+}
+
+export interface ClassifyJob {
+  requestId: string;
+  modelId: string;
+  text: string;
+  /** candidate labels for an NLI model; undefined: the classifier's own labels */
+  zeroShot?: { labels: string[]; multiLabel: boolean };
+  signal: AbortSignal;
+}
+
+export interface Inference {
+  readonly where: Where;
+  answer(job: QaJob): Promise<DocumentAnswers>;
+  classify(job: ClassifyJob): Promise<LabelScore[]>;
+  /** starts loading a model where inference runs (cold start overlaps with the user typing) */
+  prewarm(modelId: string): Promise<void>;
+}
+
+/**
+ * WebAssembly threads for a 'lens.threads' value: 'auto' follows onnxruntime-web's own default (half the
+ * logical cores, at most 4) but never below 2 (a single thread gains nothing from the offscreen document).
+ */
+export function threadsFor(setting: string, hardwareConcurrency: number): number {
+  const n = Number(setting);
+  if (setting !== 'auto' && Number.isInteger(n) && n >= 1) return Math.min(n, MAX_THREADS);
+  return Math.min(MAX_THREADS, Math.max(2, Math.ceil((hardwareConcurrency || 2) / 2)));
+}
+
+// ---- in this context (the service worker, or the offscreen document hosting it) ----
+
+interface PreparedPage {
+  text: string;
+  model: LensModel;
+  doc: PreparedDocument;
+}
+
+/** Runs jobs on an EngineHost's models here; keeps a few prepared pages for follow-up questions. */
+export class LocalInference implements Inference {
+  readonly where: Where;
+  private readonly prepared = new Map<string, PreparedPage>();
+
+  constructor(
+    private readonly engines: EngineHost,
+    where: Where = 'worker',
+  ) {
+    this.where = where;
+  }
+
+  async answer(job: QaJob): Promise<DocumentAnswers> {
+    if (!this.engines.isLoaded(job.modelId)) job.onProgress('load', 0, undefined, 'Loading the model');
+    const model = await this.engines.model(job.modelId);
+    model.require('qa');
+    job.signal.throwIfAborted();
+    let entry = this.prepared.get(job.cacheKey);
+    if (!entry || entry.text !== job.text || entry.model !== model) {
+      entry = { text: job.text, model, doc: PreparedDocument.prepare(model.tokenizer, { text: job.text, passages: job.passages }) };
+    }
+    this.remember(job.cacheKey, entry);
+    const result = await answerDocument(model, job.question, entry.doc, {
+      topK: job.topK,
+      windowBudget: job.windowBudget,
+      signal: job.signal,
+      onProgress: (done, total) => job.onProgress('read', done, total, `Reading ${total} passage${total === 1 ? '' : 's'}`),
+    });
+    return {
+      answers: result.answers.map(({ text, start, end, score }) => ({ text, start, end, score })),
+      abstained: result.abstained,
+      noAnswerScore: result.noAnswerScore,
+      windowsRead: result.windowsRead,
+      windowsTotal: result.windowsTotal,
+    };
+  }
+
+  async classify(job: ClassifyJob): Promise<LabelScore[]> {
+    const model = await this.engines.model(job.modelId);
+    job.signal.throwIfAborted();
+    if (job.zeroShot) return zeroShot(model, job.text, job.zeroShot.labels, { multiLabel: job.zeroShot.multiLabel, signal: job.signal });
+    return classify(model, job.text, undefined, { signal: job.signal });
+  }
+
+  async prewarm(modelId: string): Promise<void> {
+    await this.engines.model(modelId);
+  }
+
+  /** Drops prepared pages of a model that was unloaded. */
+  forget(): void {
+    this.prepared.clear();
+  }
+
+  private remember(key: string, page: PreparedPage): void {
+    this.prepared.delete(key);
+    this.prepared.set(key, page);
+    // a few pages are enough for follow-up questions; each holds tokens and an index
+    while (this.prepared.size > 4) this.prepared.delete(this.prepared.keys().next().value as string);
+  }
+}
+
+// ---- in the offscreen document (Chrome) ----
+
+// The slice of Chrome's API used here (webextension-polyfill has no types for chrome.offscreen / getContexts).
+interface ExtensionContext {
+  contextType: string;
+  documentUrl?: string;
+}
+interface ChromeApi {
+  offscreen?: {
+    createDocument(params: { url: string; reasons: string[]; justification: string }): Promise<void>;
+    closeDocument(): Promise<void>;
+  };
+  runtime: {
+    getContexts?(filter: { contextTypes?: string[]; documentUrls?: string[] }): Promise<ExtensionContext[]>;
+    getURL(path: string): string;
+  };
+}
+
+function chromeApi(): ChromeApi | undefined {
+  return (globalThis as unknown as { chrome?: ChromeApi }).chrome;
+}
+
+/** Whether this context can host an offscreen document at all (Chrome's service worker). */
+export function offscreenSupported(): boolean {
+  const api = chromeApi();
+  return __LENS_BROWSER__ === 'chrome' && typeof api?.offscreen?.createDocument === 'function' && typeof api.runtime.getContexts === 'function';
+}
+
+/** The offscreen document could not be created or reached: the job may run in the worker instead. */
+export class OffscreenUnavailable extends Error {
+  override name = 'OffscreenUnavailable';
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function isReply(value: unknown): value is Reply<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { ok?: unknown }).ok === 'boolean';
+}
+
+async function offscreenContexts(): Promise<ExtensionContext[]> {
+  const api = chromeApi();
+  if (!api?.runtime.getContexts) return [];
+  return api.runtime.getContexts({ contextTypes: ['OFFSCREEN_DOCUMENT'] });
+}
+
+async function recordOf(modelId: string): Promise<InstalledModel> {
+  const entry = registryEntry(modelId);
+  const record = (await installedModels())[modelId];
+  if (!record) throw new Error(`the model "${entry.name}" is not installed; download it first`);
+  return record;
+}
+
+/** Sends one request to the offscreen document: its reply, its error as an Error, or OffscreenUnavailable. */
+async function sendOffscreen<R extends OffscreenRequest>(request: R): Promise<OffscreenReplies[R['type']]> {
+  let reply: unknown;
+  try {
+    reply = await browser.runtime.sendMessage(request);
+  } catch (err) {
+    throw new OffscreenUnavailable(`the offscreen document did not answer ${request.type}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  // no listener answered (e.g. only an extension page, which ignores 'offscreen/' messages, was there)
+  if (!isReply(reply)) throw new OffscreenUnavailable(`no reply from the offscreen document to ${request.type}`);
+  if (!reply.ok) throw new Error(reply.error);
+  return reply.value as OffscreenReplies[R['type']];
+}
+
+let documentReady: Promise<OffscreenStatusReply> | undefined;
+let readyUrl: string | undefined;
+
+/** Creates the offscreen document for `threads` once (or again after it was closed) and checks it is isolated. */
+async function ensureDocument(threads: number): Promise<OffscreenStatusReply> {
+  const api = chromeApi();
+  if (!api?.offscreen) throw new OffscreenUnavailable('chrome.offscreen is not available');
+  const path = `${OFFSCREEN_PATH}?threads=${threads}`;
+  const url = api.runtime.getURL(path);
+  const open = await offscreenContexts();
+  if (documentReady && readyUrl === url && open.some((c) => c.documentUrl === url)) return documentReady;
+  const offscreen = api.offscreen;
+  readyUrl = url;
+  documentReady = (async () => {
+    try {
+      if (!open.some((c) => c.documentUrl === url)) {
+        // one offscreen document per extension: one with other threads is replaced
+        if (open.length > 0) await offscreen.closeDocument();
+        await offscreen.createDocument({ url: path, reasons: ['WORKERS'], justification: JUSTIFICATION });
+      }
+    } catch (err) {
+      // created meanwhile by another request of this worker's previous life: fine if it is ours
+      if (!(await offscreenContexts()).some((c) => c.documentUrl === url)) {
+        throw new OffscreenUnavailable(`the offscreen document could not be created: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    // its module script may still be starting: ask a few times
+    let status: OffscreenStatusReply | undefined;
+    for (let attempt = 0; !status; attempt++) {
+      try {
+        status = await sendOffscreen({ type: 'offscreen/status' });
+      } catch (err) {
+        if (attempt >= 40) throw err;
+        await sleep(50);
+      }
+    }
+    if (!status.crossOriginIsolated) {
+      await offscreen.closeDocument().catch(() => undefined);
+      throw new OffscreenUnavailable('the offscreen document is not cross-origin isolated (no WebAssembly threads there)');
+    }
+    return status;
+  })();
+  documentReady.catch(() => {
+    documentReady = undefined;
+    readyUrl = undefined;
+  });
+  return documentReady;
+}
+
+export class OffscreenInference implements Inference {
+  readonly where: Where = 'offscreen';
+
+  constructor(readonly threads: number) {}
+
+  async answer(job: QaJob): Promise<DocumentAnswers> {
+    const record = await recordOf(job.modelId);
+    const { requestId, modelId, cacheKey, text, passages, question, topK, windowBudget } = job;
+    return this.forward({ type: 'offscreen/qa', requestId, modelId, record, cacheKey, text, passages, question, topK, windowBudget }, job.signal, job.onProgress);
+  }
+
+  async prewarm(modelId: string): Promise<void> {
+    const record = await recordOf(modelId);
+    await this.forward({ type: 'offscreen/prewarm', requestId: `prewarm-${modelId}`, modelId, record }, new AbortController().signal);
+  }
+
+  async classify(job: ClassifyJob): Promise<LabelScore[]> {
+    const record = await recordOf(job.modelId);
+    const { requestId, modelId, text, zeroShot } = job;
+    return (await this.forward({ type: 'offscreen/classify', requestId, modelId, record, text, zeroShot }, job.signal)).scores;
+  }
+
+  /** The document's status (creating it if needed). */
+  status(): Promise<OffscreenStatusReply> {
+    return ensureDocument(this.threads).then(() => sendOffscreen({ type: 'offscreen/status' }));
+  }
+
+  private async forward<R extends OffscreenRequest & { requestId: string }>(request: R, signal: AbortSignal, onProgress?: Progress): Promise<OffscreenReplies[R['type']]> {
+    await ensureDocument(this.threads);
+    signal.throwIfAborted();
+    const relay = onProgress ?? (() => undefined);
+    progressRelays.set(request.requestId, relay);
+    const onAbort = () => void sendOffscreen({ type: 'offscreen/cancel', requestId: request.requestId }).catch(() => undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await sendOffscreen(request);
+    } catch (err) {
+      if (signal.aborted) throw new Error('cancelled');
+      throw err;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      progressRelays.delete(request.requestId);
+    }
+  }
+}
+
+/** Closes the offscreen document (and frees its models) when inference moved to the worker. */
+async function closeOffscreen(): Promise<void> {
+  const api = chromeApi();
+  if (!offscreenSupported() || !api?.offscreen || (await offscreenContexts()).length === 0) return;
+  documentReady = undefined;
+  readyUrl = undefined;
+  await api.offscreen.closeDocument();
+}
+
+/** Unloads a model in the offscreen document, if one is open (never creates one). */
+async function unloadOffscreen(modelId: string): Promise<void> {
+  if (!offscreenSupported() || (await offscreenContexts()).length === 0) return;
+  await sendOffscreen({ type: 'offscreen/unload', modelId }).catch(() => undefined);
+}
+
+// progress of forwarded jobs, by request id; the offscreen document reports it with 'offscreen/progress'
+const progressRelays = new Map<string, Progress>();
+
+function fromOffscreen(sender: Runtime.MessageSender): boolean {
+  const api = chromeApi();
+  const url = (sender as { documentUrl?: string }).documentUrl ?? sender.url ?? '';
+  return sender.id === browser.runtime.id && !!api && url.startsWith(api.runtime.getURL(OFFSCREEN_PATH));
+}
+
+// ---- the choice, with the fallback ----
+
+let fallbackReason: string | undefined;
+let lastWhere: Where | undefined;
+
+/** Offscreen first; the worker when the offscreen document cannot be reached (logged once). */
+class FallbackInference implements Inference {
+  readonly where: Where = 'offscreen';
+
+  constructor(
+    private readonly primary: OffscreenInference,
+    private readonly local: LocalInference,
+  ) {}
+
+  answer(job: QaJob): Promise<DocumentAnswers> {
+    return this.attempt(job.signal, () => this.primary.answer(job), () => this.local.answer(job));
+  }
+
+  classify(job: ClassifyJob): Promise<LabelScore[]> {
+    return this.attempt(job.signal, () => this.primary.classify(job), () => this.local.classify(job));
+  }
+
+  prewarm(modelId: string): Promise<void> {
+    return this.attempt(new AbortController().signal, () => this.primary.prewarm(modelId), () => this.local.prewarm(modelId));
+  }
+
+  private async attempt<T>(signal: AbortSignal, offscreen: () => Promise<T>, worker: () => Promise<T>): Promise<T> {
+    try {
+      lastWhere = 'offscreen';
+      return await offscreen();
+    } catch (err) {
+      if (!(err instanceof OffscreenUnavailable) || signal.aborted) throw err;
+      if (fallbackReason === undefined) console.warn(`Lens: running models in the service worker (1 thread): ${err.message}`);
+      fallbackReason = err.message;
+      lastWhere = 'worker';
+      return worker();
+    }
+  }
+}
+
+const locals = new WeakMap<EngineHost, LocalInference>();
+
+function localFor(engines: EngineHost): LocalInference {
+  let local = locals.get(engines);
+  if (!local) {
+    const created = new LocalInference(engines, 'worker');
+    engines.onUnload(async (modelId) => {
+      created.forget();
+      await unloadOffscreen(modelId);
+    });
+    locals.set(engines, created);
+    local = created;
+  }
+  return local;
+}
+
+async function threadsSetting(): Promise<string> {
+  const value = (await browser.storage.local.get(THREADS_KEY))[THREADS_KEY];
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : DEFAULT_THREADS;
+}
+
+/** Where this request runs, per 'lens.threads' and what the browser offers. */
+export async function chooseInference(engines: EngineHost): Promise<Inference> {
+  const local = localFor(engines);
+  const threads = threadsFor(await threadsSetting(), navigator.hardwareConcurrency);
+  if (threads <= 1 || !offscreenSupported() || fallbackReason !== undefined) {
+    lastWhere = 'worker';
+    // 'lens.threads' = '1': a document left from before holds a model copy for nothing
+    if (threads <= 1) await closeOffscreen().catch(() => undefined);
+    return local;
+  }
+  return new FallbackInference(new OffscreenInference(threads), local);
+}
+
+// In Chrome's service worker: relay the offscreen document's progress, and a small diagnostic handle for
+// end-to-end tests (which side ran the last job, the document's status).
+if (__LENS_BROWSER__ === 'chrome' && 'ServiceWorkerGlobalScope' in globalThis) {
+  browser.runtime.onMessage.addListener((msg: unknown, sender: Runtime.MessageSender): undefined => {
+    if (!isOffscreenProgress(msg) || !fromOffscreen(sender)) return undefined;
+    const relay = progressRelays.get(msg.requestId);
+    if (relay) relay(msg.phase, msg.done, msg.total, msg.message);
+    else broadcast({ type: 'event/progress', requestId: msg.requestId, phase: msg.phase, done: msg.done, total: msg.total, message: msg.message });
+    return undefined;
+  });
+  (globalThis as { lensInference?: unknown }).lensInference = {
+    lastWhere: () => lastWhere,
+    fallbackReason: () => fallbackReason,
+    offscreenStatus: async () => new OffscreenInference(threadsFor(await threadsSetting(), navigator.hardwareConcurrency)).status(),
+  };
+}

@@ -1,0 +1,100 @@
+// Chrome's offscreen document: the extension's pages are cross-origin isolated (manifest keys
+// cross_origin_embedder_policy / cross_origin_opener_policy), so here onnxruntime-web can start Workers and run
+// WebAssembly with several threads, which the service worker cannot. The background creates this document
+// (src/background/inference.ts) and sends it 'offscreen/' requests; it answers only those, only from the
+// service worker. It hosts the same engine code as the worker path (EngineHost + LocalInference) and keeps
+// its loaded models and prepared pages while it lives, also across service-worker restarts.
+//
+// Only part of chrome.runtime is available in an offscreen document (messaging, getURL, id: no storage, no
+// getManifest): model records come with each request, the model bytes are read from Cache Storage (shared
+// with the extension's other contexts).
+import * as ort from 'onnxruntime-web';
+import browser, { type Runtime } from 'webextension-polyfill';
+import { EngineHost } from '../background/engines.js';
+import { LocalInference, type Progress } from '../background/inference.js';
+import { toReply } from '../shared/messaging.js';
+import { modelSource } from '../shared/model-store.js';
+import { isOffscreenRequest, type ModelRecord, type OffscreenModelRef, type OffscreenProgress, type OffscreenReplies, type OffscreenRequest, type Reply } from '../shared/protocol.js';
+import { registryEntry } from '../shared/registry.js';
+
+/** The threads the background asked for (?threads=N), used only where threads can work. */
+const requestedThreads = Math.max(1, Math.min(4, Number(new URL(location.href).searchParams.get('threads')) || 1));
+const numThreads = globalThis.crossOriginIsolated ? requestedThreads : 1;
+
+const records = new Map<string, ModelRecord>();
+const engines = new EngineHost({
+  numThreads,
+  keepAlive: false,
+  source: (modelId) => modelSource(registryEntry(modelId), records.get(modelId)),
+});
+const local = new LocalInference(engines, 'offscreen');
+
+/** Takes the record the background sent; a model that was replaced since it was loaded is loaded again. */
+async function use(ref: OffscreenModelRef): Promise<void> {
+  const known = records.get(ref.modelId);
+  if (known && (known.installedAt !== ref.record.installedAt || known.source !== ref.record.source)) {
+    await engines.unload(ref.modelId);
+    local.forget();
+  }
+  records.set(ref.modelId, ref.record);
+}
+
+function progressFor(requestId: string): Progress {
+  return (phase, done, total, message) => {
+    const event: OffscreenProgress = { type: 'offscreen/progress', requestId, phase, done, total, message };
+    browser.runtime.sendMessage(event).catch(() => undefined);
+  };
+}
+
+async function handle(req: OffscreenRequest): Promise<OffscreenReplies[OffscreenRequest['type']]> {
+  switch (req.type) {
+    case 'offscreen/qa': {
+      await use(req);
+      const onProgress = progressFor(req.requestId);
+      return engines.run(req.requestId, (signal) =>
+        local.answer({ requestId: req.requestId, modelId: req.modelId, cacheKey: req.cacheKey, text: req.text, passages: req.passages, question: req.question, topK: req.topK, windowBudget: req.windowBudget, signal, onProgress }),
+      );
+    }
+    case 'offscreen/prewarm':
+      await use(req);
+      await local.prewarm(req.modelId);
+      return { loaded: true };
+    case 'offscreen/classify': {
+      await use(req);
+      return { scores: await engines.run(req.requestId, (signal) => local.classify({ requestId: req.requestId, modelId: req.modelId, text: req.text, zeroShot: req.zeroShot, signal })) };
+    }
+    case 'offscreen/cancel':
+      return { cancelled: engines.cancel(req.requestId) };
+    case 'offscreen/unload': {
+      const unloaded = engines.isLoaded(req.modelId);
+      records.delete(req.modelId);
+      await engines.unload(req.modelId);
+      local.forget();
+      return { unloaded };
+    }
+    case 'offscreen/status':
+      return {
+        crossOriginIsolated: globalThis.crossOriginIsolated,
+        requestedThreads,
+        // what onnxruntime-web was set to (it is set when the first model loads)
+        numThreads: ort.env.wasm.numThreads ?? numThreads,
+        hardwareConcurrency: navigator.hardwareConcurrency,
+        loadedModels: [...records.keys()].filter((id) => engines.isLoaded(id)),
+      };
+  }
+}
+
+/**
+ * Only the extension's own service worker talks to this document: a sender from the extension with no tab and
+ * no document (pages and the popup have a documentId). runtime.getManifest is not available here to compare
+ * the worker's URL.
+ */
+function fromServiceWorker(sender: Runtime.MessageSender): boolean {
+  const documentId = (sender as { documentId?: string }).documentId;
+  return sender.id === browser.runtime.id && sender.tab === undefined && documentId === undefined && (sender.url ?? '').startsWith(browser.runtime.getURL(''));
+}
+
+browser.runtime.onMessage.addListener((msg: unknown, sender: Runtime.MessageSender): Promise<Reply<unknown>> | undefined => {
+  if (!isOffscreenRequest(msg) || !fromServiceWorker(sender)) return undefined;
+  return toReply(() => handle(msg));
+});
