@@ -39,7 +39,7 @@ const nodeWeb = await benchNodeWeb(MODEL_DIR, cfg);
 results.nodeWeb = { loadMs: nodeWeb.loadMs, perWindow: nodeWeb.perWindow };
 if (data && only.has('node')) {
   log('page QA in Node (onnxruntime-web, 1 thread):');
-  results.nodePageQa = await benchNodePageQa(nodeWeb.model, data, cfg.quick ? ARTICLES.slice(0, 2) : ARTICLES, cfg.quick ? 1 : 2);
+  results.nodePageQa = await benchNodePageQa(nodeWeb.model, data, cfg.quick ? ARTICLES.slice(0, 2) : ARTICLES, 1);
 }
 if (data && only.has('curve')) {
   log('retrieval trade-off curve (answer-in-window recall, 48 articles):');
@@ -74,7 +74,7 @@ if (only.has('native')) {
 if (only.has('browser')) {
   const { benchBrowser } = await import('./browser/driver.js');
   log('Chromium (the built extension, and transformers.js in the same browser):');
-  results.browser = await benchBrowser({ modelDir: MODEL_DIR, trials: cfg.trials, warmupMs: cfg.warmupMs, articles: cfg.quick ? ARTICLES.slice(0, 2) : ARTICLES });
+  results.browser = await benchBrowser({ modelDir: MODEL_DIR, trials: cfg.trials, warmupMs: cfg.warmupMs, articles: cfg.quick ? ARTICLES.slice(0, 2) : ARTICLES, questionsPerArticle: 1 });
 }
 
 const outDir = join(ROOT, 'bench', 'results');

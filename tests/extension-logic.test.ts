@@ -14,7 +14,8 @@ test('the registry has the default QA and zero-shot models with their hub files'
   assert.ok(qa.files.some((f) => f.path === 'model.onnx'));
   const nli = registryEntry('mobilebert-mnli');
   assert.equal(nli.task, 'zero-shot');
-  assert.ok(nli.files.some((f) => f.path === 'onnx/model.onnx'));
+  // the hub's int8 variant is the default for NLI: measured twice as fast as fp32 on the same wasm runtime
+  assert.ok(nli.files.some((f) => f.path === 'onnx/model_quantized.onnx'));
   assert.ok(approxBytes(qa) > 90e6 && approxBytes(qa) < 110e6, `QA model size ${approxBytes(qa)}`);
   assert.equal(REGISTRY.length, new Set(REGISTRY.map((m) => m.id)).size);
   assert.throws(() => registryEntry('nope'), /unknown model "nope" \(known: mobilebert-squad2, mobilebert-mnli\)/);

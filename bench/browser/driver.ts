@@ -220,7 +220,7 @@ export async function benchBrowser(options: BrowserBenchOptions): Promise<Browse
   const modelDir = resolve(options.modelDir);
   const outDir = resolve(options.outDir ?? join(ROOT, '.tmp', 'bench', 'ext'));
   const perArticle = options.questionsPerArticle ?? 2;
-  const coldTrials = options.coldTrials ?? Math.min(options.trials, 3);
+  const coldTrials = Number(process.env.BENCH_COLD ?? options.coldTrials ?? Math.min(options.trials, 3));
   if (!options.skipBuild || !existsSync(join(outDir, 'bench', 'browser', 'bench.html'))) await viteBuild(outDir, true, log);
   if (!existsSync(join(outDir, 'bench', 'browser', 'bench.html'))) throw new Error(`the build in ${outDir} has no bench/browser/bench.html (is LENS_BENCH supported in vite.config.ts?)`);
 
@@ -246,6 +246,11 @@ export async function benchBrowser(options: BrowserBenchOptions): Promise<Browse
     lens = await launchChromium({ extensionDir: outDir });
     const browserVersion = lens.context.browser()?.version() ?? 'unknown';
     log(`Chromium ${browserVersion}, extension ${lens.extensionId}`);
+    if (process.env.BENCH_DEBUG) {
+      const sw0 = await lens.serviceWorker();
+      sw0.on('console', (m) => log(`  [worker] ${m.text()}`));
+      lens.context.on('weberror', (e) => log(`  [error] ${e.error().message}`));
+    }
 
     // the hub URL through the options page, as a user sets it
     const options_ = await lens.openExtensionPage('src/options/options.html');
@@ -255,6 +260,7 @@ export async function benchBrowser(options: BrowserBenchOptions): Promise<Browse
     log('installing the model through the extension (models/download)...');
     const install = await send<unknown>(options_, { type: 'models/download', modelId: QA_MODEL_ID });
     log(`installed in ${install.ms.toFixed(0)} ms`);
+    if (process.env.BENCH_THREADS) await options_.evaluate((t) => (globalThis as unknown as { chrome: { storage: { local: { set(v: object): Promise<void> } } } }).chrome.storage.local.set({ 'lens.threads': t }), process.env.BENCH_THREADS);
 
     // the article pages, each in its own tab, and their questions
     const items: Array<{ article: number; tabId: number; question: string }> = [];
@@ -264,19 +270,26 @@ export async function benchBrowser(options: BrowserBenchOptions): Promise<Browse
       for (const q of data.questions.filter((x) => x.article === n).slice(0, perArticle)) items.push({ article: n, tabId, question: q.question });
     }
     if (!items.length) throw new Error('no questions for the given articles');
+    log(`${items.length} questions on ${options.articles.length} article pages`);
 
-    const asker = await lens.openExtensionPage('bench/browser/bench.html');
+    const asker = options_;
     const ask = async (item: (typeof items)[number], windowBudget?: number): Promise<AskSample> => {
       const msg = { type: 'qa/ask', requestId: `bench-${Math.random().toString(36).slice(2)}`, tabId: item.tabId, question: item.question, scope: 'page', ...(windowBudget ? { windowBudget } : {}) };
       const { ms, value } = await send<AskReplyLite>(asker, msg);
       return { article: item.article, question: item.question, ms, backgroundMs: value.ms, windowsRead: value.windowsRead, windowsTotal: value.windowsTotal, answer: value.answers[0]?.text ?? '', abstained: value.abstained };
     };
 
-    // cold: the first question after the service worker was killed (the worker restarts on the message,
-    // rebuilds the session from Cache Storage, extracts and prepares the page)
+    // cold: the first question after the background starts: the worker and the offscreen document are gone,
+    // the session is rebuilt from Cache Storage, the page extracted and prepared
     const cold: AskSample[] = [];
     for (let i = 0; i < coldTrials; i++) {
+      // a real cold start has neither a running worker nor Chrome's offscreen document (which holds the model)
+      log(`cold ask ${i + 1}: closing the offscreen document and stopping the worker...`);
+      const sw = await lens.serviceWorker();
+      await sw.evaluate(() => (globalThis as unknown as { chrome: { offscreen?: { closeDocument(): Promise<void> } } }).chrome.offscreen?.closeDocument().catch(() => undefined));
+      log('  offscreen closed');
       await lens.killServiceWorker();
+      log('  worker stopped; asking');
       cold.push(await ask(items[i % items.length]));
       log(`cold ask: ${cold.at(-1)?.ms.toFixed(0)} ms`);
     }

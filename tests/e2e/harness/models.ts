@@ -9,12 +9,13 @@ import { ROOT } from '../../helpers/cli.js';
 import { uncasedVocabText } from '../../helpers/vocab.js';
 import { ARCHS, hfConfigJson, type ModelTask } from '../../../src/modelgen/mobilebert-config.js';
 import { buildMobileBertOnnx } from '../../../src/modelgen/mobilebert-onnx.js';
+import { quantizeOnnx } from '../../../src/modelgen/quantize.js';
 import { specialTokensMapJson, tokenizerConfigJson } from '../../../src/modelgen/model-folder.js';
 
 export const DEFAULT_HUB_DIR = join(ROOT, '.tmp', 'e2e', 'hub');
 const REGISTRY_PATH = join(ROOT, 'models', 'registry.json');
 /** Bump when the generated files change in a way the registry text does not show. */
-const GENERATOR_VERSION = 1;
+const GENERATOR_VERSION = 2;
 const MANIFEST = '.hub-manifest.json';
 const DEFAULT_LABELS: Record<string, string[]> = {
   'zero-shot': ['contradiction', 'neutral', 'entailment'],
@@ -81,7 +82,11 @@ async function fileBytes(m: RegistryModel, index: number, path: string, vocabTex
   const cfg = ARCHS.tiny;
   const task = modelTask(m);
   const name = path.split('/').pop();
-  if (path.endsWith('.onnx')) return Buffer.from(buildMobileBertOnnx(cfg, task, 1000 + index).bytes);
+  if (path.endsWith('.onnx')) {
+    const fp32 = buildMobileBertOnnx(cfg, task, 1000 + index).bytes;
+    // the hub's int8 variant, made the way `lens model quantize` makes it
+    return Buffer.from(/_quantized\.onnx$/.test(path) ? quantizeOnnx(fp32).bytes : fp32);
+  }
   switch (name) {
     case 'config.json': return jsonBytes(hfConfigJson(cfg, task));
     case 'vocab.txt': return Buffer.from(vocabText);
