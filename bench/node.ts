@@ -2,16 +2,14 @@
 // latency by sequence length, page QA with the retriever's budget against a full scan, and the
 // retrieval trade-off curve (answer-in-window recall against windows read, by window size).
 import { performance } from 'node:perf_hooks';
-import { runRows } from '../src/engine/batch.js';
 import type { LensModel } from '../src/engine/model.js';
 import { DEFAULT_WINDOW_BUDGET, PreparedDocument, answerDocument } from '../src/engine/qa/document.js';
 import type { BertTokenizer } from '../src/engine/tokenizer/index.js';
 import { loadModelDir } from '../src/cli/model-dir.js';
 import { articlePage, evalRetrieval } from '../src/eval/retrieval.js';
 import type { SquadData } from '../src/eval/squad-data.js';
-import { type BenchConfig, type Stats, log, stats, time, tokenRow, warmUp } from './stats.js';
-
-const QA_OUTPUTS = ['start_logits', 'end_logits'];
+import { perWindowLatency as latency } from '../src/eval/latency.js';
+import { type BenchConfig, type Stats, log, stats } from './stats.js';
 
 export interface PerWindowResult {
   loadMs: number;
@@ -19,17 +17,8 @@ export interface PerWindowResult {
   perWindow: Record<string, Stats>;
 }
 
-export async function perWindowLatency(model: LensModel, cfg: BenchConfig, seqLens: readonly number[] = [128, 256, 384]): Promise<Record<string, Stats>> {
-  await warmUp(() => runRows(model, [tokenRow(384)], QA_OUTPUTS), cfg.warmupMs);
-  const out: Record<string, Stats> = {};
-  for (const n of seqLens) {
-    out[`${n}`] = await time(() => runRows(model, [tokenRow(n)], QA_OUTPUTS), cfg.trials);
-    log(`  ${n} tokens: median ${out[`${n}`].median.toFixed(1)} ms`);
-  }
-  const four = [tokenRow(384), tokenRow(384), tokenRow(384), tokenRow(384)];
-  out['4x384'] = await time(() => runRows(model, four, QA_OUTPUTS, { batchSize: 4 }), Math.max(2, Math.ceil(cfg.trials / 2)));
-  log(`  4x384 batched: median ${out['4x384'].median.toFixed(1)} ms`);
-  return out;
+export function perWindowLatency(model: LensModel, cfg: BenchConfig, seqLens: readonly number[] = [128, 256, 384]): Promise<Record<string, Stats>> {
+  return latency(model, { trials: cfg.trials, warmupMs: cfg.warmupMs, seqLens, onResult: (k, s) => log(`  ${k} tokens: median ${s.median.toFixed(1)} ms`) });
 }
 
 export async function benchNodeWeb(modelDir: string, cfg: BenchConfig): Promise<PerWindowResult & { model: LensModel }> {

@@ -120,3 +120,18 @@ describe('lens eval (reference data)', { skip: NO_SHARED_DATA }, () => {
     assert.ok(out.recall >= 0.95, `recall ${out.recall}`);
   });
 });
+
+describe('lens bench', () => {
+  test('times windows of 128/256/384 tokens and a batch of four, with medians and p95', () => {
+    const out = JSON.parse(ok(['bench', '--model', qaModel, '--trials', '2', '--warmup', '0', '--json'])) as { trials: number; perWindow: Record<string, { median: number; p95: number; n: number }> };
+    assert.deepEqual(Object.keys(out.perWindow).sort(), ['128', '256', '384', '4x384']);
+    for (const [k, s] of Object.entries(out.perWindow)) {
+      assert.ok(s.median > 0 && s.p95 >= s.median, `${k}: ${JSON.stringify(s)}`);
+      assert.equal(s.n, 2);
+    }
+  });
+  test('bad options are one clear line', () => {
+    fails(['bench', '--model', qaModel, '--trials', '0'], /--trials must be a whole number >= 1/);
+    fails(['bench'], /--model is required/);
+  });
+});

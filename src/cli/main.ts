@@ -16,6 +16,7 @@ import { ARCHS, type Arch, type ModelTask } from '../modelgen/mobilebert-config.
 import { makeModelFolder } from '../modelgen/model-folder.js';
 import { quantizeModelFolder } from '../modelgen/quantize.js';
 import { bertUncasedVocabLines } from '../modelgen/vocab-from-npm.js';
+import { perWindowLatency } from '../eval/latency.js';
 import { loadModelDir } from './model-dir.js';
 import { progressReporter } from './progress.js';
 
@@ -30,6 +31,7 @@ usage:
   lens eval squad --model DIR --data DIR [--limit N] [--json]
   lens eval sst2 --model DIR --data FILE [--limit N] [--json]
   lens eval retrieval --data DIR [--budget N] [--no-pack] [--json]
+  lens bench --model DIR [--trials N] [--warmup SECONDS] [--json]   per-window latency (npm run bench: everything)
 
 options for commands that load a model: --threads N (WebAssembly threads, default 1)`;
 
@@ -227,6 +229,21 @@ async function evalCommand(args: string[]): Promise<void> {
   }
 }
 
+/** Per-window latency of a model in this process (onnxruntime-web, the extension's runtime). */
+async function bench(args: string[]): Promise<void> {
+  const values = parse(args, { model: { type: 'string' }, trials: { type: 'string' }, warmup: { type: 'string' } });
+  const trials = int(values, 'trials', 1) ?? 10;
+  const warmupMs = (int(values, 'warmup', 0) ?? 20) * 1000;
+  await withModel(values, async (model) => {
+    process.stderr.write(`warming up for ${warmupMs / 1000} s, then ${trials} trials per length...\n`);
+    const perWindow = await perWindowLatency(model, { trials, warmupMs });
+    const text = Object.entries(perWindow)
+      .map(([k, s]) => `${k.includes('x') ? k : `${k} tokens`}: median ${s.median.toFixed(1)} ms, p95 ${s.p95.toFixed(1)} ms`)
+      .join('\n');
+    print(values, { model: model.name, onnxFile: model.onnxFile, threads: int(values, 'threads', 1) ?? 1, trials, warmupMs, perWindow }, text);
+  });
+}
+
 /** Runs the CLI; returns the exit code. */
 export async function run(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -249,6 +266,9 @@ export async function run(argv: string[]): Promise<number> {
         break;
       case 'eval':
         await evalCommand(rest);
+        break;
+      case 'bench':
+        await bench(rest);
         break;
       default:
         throw new UsageError(`unknown command "${command}"; run lens --help`);
