@@ -6,6 +6,8 @@
 //     stored bytes) and warm, with the default window budget and with a full scan of every window;
 //   - the engine page (bench.html): model load, per-window latency, memory;
 //   - transformers.js (tjs.html): the same measurements, and its question-answering pipeline on the same pages.
+// Knobs for investigating: BENCH_COLD=N cold asks, BENCH_THREADS=1|auto|2..4 ('lens.threads': where the
+// extension runs inference), BENCH_DEBUG=1 prints the service worker's console.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -272,6 +274,7 @@ export async function benchBrowser(options: BrowserBenchOptions): Promise<Browse
     if (!items.length) throw new Error('no questions for the given articles');
     log(`${items.length} questions on ${options.articles.length} article pages`);
 
+    // questions are sent from the options page, an extension page like the popup
     const asker = options_;
     const ask = async (item: (typeof items)[number], windowBudget?: number): Promise<AskSample> => {
       const msg = { type: 'qa/ask', requestId: `bench-${Math.random().toString(36).slice(2)}`, tabId: item.tabId, question: item.question, scope: 'page', ...(windowBudget ? { windowBudget } : {}) };
