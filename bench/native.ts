@@ -4,6 +4,7 @@
 import { statSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
+import { benchIds, time, warmUp, type Stats } from '../src/eval/latency.js';
 
 export interface NativeBenchOptions {
   /** the .onnx file, or a model folder (onnx/model.onnx or model.onnx inside) */
@@ -18,14 +19,6 @@ export interface NativeBenchOptions {
   warmupMs: number;
 }
 
-export interface Stats {
-  median: number;
-  p95: number;
-  min: number;
-  mean: number;
-  n: number;
-}
-
 export interface NativeBenchResult {
   runtime: string;
   ortVersion: string;
@@ -37,17 +30,6 @@ export interface NativeBenchResult {
   warmup: { ms: number; runs: number };
   /** keyed '128', '256', '384' (batch 1) and '4x384' (one batch of 4); the batch row's time is per batch */
   perWindowMs: Record<string, Stats>;
-}
-
-export function stats(ms: readonly number[]): Stats {
-  const s = [...ms].sort((a, b) => a - b);
-  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))];
-  return { median: at(0.5), p95: at(0.95), min: s[0], mean: s.reduce((a, b) => a + b, 0) / s.length, n: s.length };
-}
-
-/** The bench rows: [CLS] then ids cycling 1000..5999, one segment (as scripts/bench.ts row()). */
-export function benchIds(n: number): number[] {
-  return Array.from({ length: n }, (_, i) => (i === 0 ? 101 : 1000 + (i % 5000)));
 }
 
 function resolveModel(path: string): string {
@@ -66,7 +48,7 @@ function resolveModel(path: string): string {
 export async function benchNative(options: NativeBenchOptions): Promise<NativeBenchResult> {
   const seqLens = options.seqLens ?? [128, 256, 384];
   const modelFile = resolveModel(options.modelPath);
-  let t = performance.now();
+  const t = performance.now();
   const session = await ort.InferenceSession.create(modelFile, {
     executionProviders: ['cpu'],
     intraOpNumThreads: options.threads,
@@ -94,26 +76,16 @@ export async function benchNative(options: NativeBenchOptions): Promise<NativeBe
     const run = (f: Record<string, ort.Tensor>) => session.run(f, outputs);
 
     const warmFeeds = feeds(1, longest);
-    t = performance.now();
-    let warmRuns = 0;
-    do {
-      await run(warmFeeds);
-      warmRuns++;
-    } while (performance.now() - t < options.warmupMs);
-    const warmup = { ms: performance.now() - t, runs: warmRuns };
-
-    const time = async (f: Record<string, ort.Tensor>, trials: number) => {
-      const ms: number[] = [];
-      for (let i = 0; i < trials; i++) {
-        const s = performance.now();
-        await run(f);
-        ms.push(performance.now() - s);
-      }
-      return stats(ms);
-    };
+    const warmup = await warmUp(() => run(warmFeeds), options.warmupMs);
     const perWindowMs: Record<string, Stats> = {};
-    for (const n of seqLens) perWindowMs[`${n}`] = await time(feeds(1, n), options.trials);
-    if (options.batch4 ?? true) perWindowMs[`4x${longest}`] = await time(feeds(4, longest), Math.max(2, Math.ceil(options.trials / 2)));
+    for (const n of seqLens) {
+      const f = feeds(1, n);
+      perWindowMs[`${n}`] = await time(() => run(f), options.trials);
+    }
+    if (options.batch4 ?? true) {
+      const f = feeds(4, longest);
+      perWindowMs[`4x${longest}`] = await time(() => run(f), Math.max(2, Math.ceil(options.trials / 2)));
+    }
 
     return {
       runtime: `onnxruntime-node (native, CPU EP), ${options.threads} thread${options.threads === 1 ? '' : 's'}`,

@@ -1,40 +1,9 @@
 // Shared by the bench pages: stats, timing, the bench rows, and how results reach the driver.
 
-import type { BenchPageGlobals, Stats } from './types.js';
+import type { BenchPageGlobals } from './types.js';
 
-export type { Stats };
-
-export function stats(ms: readonly number[]): Stats {
-  const s = [...ms].sort((a, b) => a - b);
-  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))];
-  return { median: at(0.5), p95: at(0.95), min: s[0], mean: s.reduce((a, b) => a + b, 0) / s.length, n: s.length };
-}
-
-export async function time(fn: () => Promise<unknown>, trials: number): Promise<Stats> {
-  const ms: number[] = [];
-  for (let i = 0; i < trials; i++) {
-    const t = performance.now();
-    await fn();
-    ms.push(performance.now() - t);
-  }
-  return stats(ms);
-}
-
-/** Runs fn repeatedly for at least ms (WebAssembly tiers up over the first seconds). */
-export async function warmUp(fn: () => Promise<unknown>, ms: number): Promise<{ ms: number; runs: number }> {
-  const t = performance.now();
-  let runs = 0;
-  do {
-    await fn();
-    runs++;
-  } while (performance.now() - t < ms);
-  return { ms: performance.now() - t, runs };
-}
-
-/** The bench rows: [CLS] then ids cycling 1000..5999, one segment (as scripts/bench.ts row() and bench/native.ts). */
-export function benchIds(n: number): number[] {
-  return Array.from({ length: n }, (_, i) => (i === 0 ? 101 : 1000 + (i % 5000)));
-}
+// one implementation of timing and the bench rows for Node, native and the pages
+export { benchIds, stats, time, warmUp, type Stats } from '../../src/eval/latency.js';
 
 export interface PageParams {
   trials: number;

@@ -14,6 +14,8 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { DEFAULT_WINDOW_BUDGET } from '../../src/engine/qa/document.js';
+import { stats } from '../../src/eval/latency.js';
+import { tokenizerJson } from '../../src/modelgen/model-folder.js';
 import { loadSquad } from '../../src/eval/squad-data.js';
 import { launchChromium, type LensChromium } from '../../tests/e2e/harness/chromium.js';
 import { startTestServer, type TestServer } from '../../tests/e2e/harness/server.js';
@@ -105,12 +107,6 @@ function memoryRecord(m: { afterLoad: MemoryReport; afterRuns: MemoryReport }): 
   return out;
 }
 
-function stats(ms: readonly number[]): Stats {
-  const s = [...ms].sort((a, b) => a - b);
-  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))];
-  return { median: at(0.5), p95: at(0.95), min: s[0], mean: s.reduce((a, b) => a + b, 0) / s.length, n: s.length };
-}
-
 function dirFiles(dir: string): Array<{ path: string; bytes: number }> {
   const out: Array<{ path: string; bytes: number }> = [];
   const walk = (d: string) => {
@@ -138,36 +134,6 @@ function viteBuild(outDir: string, bench: boolean, log: (s: string) => void): Pr
     child.on('error', fail);
     child.on('exit', (code) => (code === 0 ? ok() : fail(new Error(`vite build exited with ${code}`))));
   });
-}
-
-/** HF fast-tokenizer JSON for a WordPiece vocab, with BERT's pair template (transformers.js needs tokenizer.json). */
-function tokenizerJson(vocabLines: string[]): unknown {
-  const vocab: Record<string, number> = {};
-  vocabLines.forEach((token, id) => {
-    vocab[token] = id;
-  });
-  const specials = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'];
-  const special = (t: string, typeId: number) => ({ SpecialToken: { id: t, type_id: typeId } });
-  const seq = (id: 'A' | 'B', typeId: number) => ({ Sequence: { id, type_id: typeId } });
-  return {
-    version: '1.0',
-    truncation: null,
-    padding: null,
-    added_tokens: specials.map((content) => ({ id: vocab[content], content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true })),
-    normalizer: { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, strip_accents: null, lowercase: true },
-    pre_tokenizer: { type: 'BertPreTokenizer' },
-    post_processor: {
-      type: 'TemplateProcessing',
-      single: [special('[CLS]', 0), seq('A', 0), special('[SEP]', 0)],
-      pair: [special('[CLS]', 0), seq('A', 0), special('[SEP]', 0), seq('B', 1), special('[SEP]', 1)],
-      special_tokens: {
-        '[CLS]': { id: '[CLS]', ids: [vocab['[CLS]']], tokens: ['[CLS]'] },
-        '[SEP]': { id: '[SEP]', ids: [vocab['[SEP]']], tokens: ['[SEP]'] },
-      },
-    },
-    decoder: { type: 'WordPiece', prefix: '##', cleanup: true },
-    model: { type: 'WordPiece', unk_token: '[UNK]', continuing_subword_prefix: '##', max_input_chars_per_word: 100, vocab },
-  };
 }
 
 /**

@@ -1,12 +1,8 @@
 // The bench pages' options and results, shared by the pages (DOM) and the Node driver: no DOM or Node types here.
 
-export interface Stats {
-  median: number;
-  p95: number;
-  min: number;
-  mean: number;
-  n: number;
-}
+import type { Stats } from '../../src/eval/latency.js';
+
+export type { Stats };
 
 export interface MemoryReport {
   /** performance.memory (Chromium only): the page's JS heap */

@@ -6,13 +6,15 @@ import type { LensModel } from '../engine/model.js';
 export interface Stats {
   median: number;
   p95: number;
+  min: number;
+  mean: number;
   n: number;
 }
 
 export function stats(ms: readonly number[]): Stats {
   const s = [...ms].sort((a, b) => a - b);
   const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))];
-  return { median: at(0.5), p95: at(0.95), n: s.length };
+  return { median: at(0.5), p95: at(0.95), min: s[0], mean: s.reduce((a, b) => a + b, 0) / s.length, n: s.length };
 }
 
 export async function time(fn: () => Promise<unknown>, trials: number): Promise<Stats> {
@@ -25,16 +27,25 @@ export async function time(fn: () => Promise<unknown>, trials: number): Promise<
   return stats(ms);
 }
 
-/** Runs fn until `ms` have passed: WebAssembly (and the JIT) tier up over the first seconds of work. */
-export async function warmUp(fn: () => Promise<unknown>, ms: number): Promise<void> {
-  const until = performance.now() + ms;
-  do await fn();
-  while (performance.now() < until);
+/** Runs fn until `ms` have passed (WebAssembly and the JIT tier up over the first seconds of work). */
+export async function warmUp(fn: () => Promise<unknown>, ms: number): Promise<{ ms: number; runs: number }> {
+  const t = performance.now();
+  let runs = 0;
+  do {
+    await fn();
+    runs++;
+  } while (performance.now() - t < ms);
+  return { ms: performance.now() - t, runs };
 }
 
-/** Fixed token ids, the same in every runtime measured: [CLS] then ids cycling 1000..5999, one segment. */
+/** Fixed token ids, the same in every runtime measured: [CLS] then ids cycling 1000..5999. */
+export function benchIds(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => (i === 0 ? 101 : 1000 + (i % 5000)));
+}
+
+/** benchIds as one segment. */
 export function tokenRow(n: number): { inputIds: number[]; segmentIds: number[] } {
-  return { inputIds: Array.from({ length: n }, (_, i) => (i === 0 ? 101 : 1000 + (i % 5000))), segmentIds: new Array<number>(n).fill(0) };
+  return { inputIds: benchIds(n), segmentIds: new Array<number>(n).fill(0) };
 }
 
 export interface LatencyOptions {

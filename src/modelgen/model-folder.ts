@@ -44,6 +44,40 @@ export function specialTokensMapJson(): Record<string, string> {
   return { ...SPECIAL_TOKENS };
 }
 
+/**
+ * The Hugging Face fast-tokenizer file (tokenizer.json) for an uncased WordPiece vocab, as Xenova/* repos ship
+ * it instead of vocab.txt: BERT normaliser and pre-tokenizer, WordPiece model, and BERT's [CLS]/[SEP] template
+ * (which transformers.js needs).
+ */
+export function tokenizerJson(vocabLines: readonly string[]): Record<string, unknown> {
+  const vocab: Record<string, number> = {};
+  vocabLines.forEach((token, id) => {
+    vocab[token] = id;
+  });
+  const specials = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'];
+  const special = (t: string, typeId: number) => ({ SpecialToken: { id: t, type_id: typeId } });
+  const seq = (id: 'A' | 'B', typeId: number) => ({ Sequence: { id, type_id: typeId } });
+  return {
+    version: '1.0',
+    truncation: null,
+    padding: null,
+    added_tokens: specials.map((content) => ({ id: vocab[content], content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true })),
+    normalizer: { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, strip_accents: null, lowercase: true },
+    pre_tokenizer: { type: 'BertPreTokenizer' },
+    post_processor: {
+      type: 'TemplateProcessing',
+      single: [special('[CLS]', 0), seq('A', 0), special('[SEP]', 0)],
+      pair: [special('[CLS]', 0), seq('A', 0), special('[SEP]', 0), seq('B', 1), special('[SEP]', 1)],
+      special_tokens: {
+        '[CLS]': { id: '[CLS]', ids: [vocab['[CLS]']], tokens: ['[CLS]'] },
+        '[SEP]': { id: '[SEP]', ids: [vocab['[SEP]']], tokens: ['[SEP]'] },
+      },
+    },
+    decoder: { type: 'WordPiece', prefix: '##', cleanup: true },
+    model: { type: 'WordPiece', unk_token: '[UNK]', continuing_subword_prefix: '##', max_input_chars_per_word: 100, vocab },
+  };
+}
+
 function jsonText(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
 }

@@ -10,12 +10,12 @@ import { uncasedVocabText } from '../../helpers/vocab.js';
 import { ARCHS, hfConfigJson, type ModelTask } from '../../../src/modelgen/mobilebert-config.js';
 import { buildMobileBertOnnx } from '../../../src/modelgen/mobilebert-onnx.js';
 import { quantizeOnnx } from '../../../src/modelgen/quantize.js';
-import { specialTokensMapJson, tokenizerConfigJson } from '../../../src/modelgen/model-folder.js';
+import { specialTokensMapJson, tokenizerConfigJson, tokenizerJson } from '../../../src/modelgen/model-folder.js';
 
 export const DEFAULT_HUB_DIR = join(ROOT, '.tmp', 'e2e', 'hub');
 const REGISTRY_PATH = join(ROOT, 'models', 'registry.json');
 /** Bump when the generated files change in a way the registry text does not show. */
-const GENERATOR_VERSION = 2;
+const GENERATOR_VERSION = 3;
 const MANIFEST = '.hub-manifest.json';
 const DEFAULT_LABELS: Record<string, string[]> = {
   'zero-shot': ['contradiction', 'neutral', 'entailment'],
@@ -56,24 +56,6 @@ function modelTask(m: RegistryModel): ModelTask {
   const labels = m.labels ?? DEFAULT_LABELS[m.task];
   if (!labels) throw new Error(`e2e hub: no labels for task "${m.task}" of ${m.id}`);
   return { kind: 'classify', labels };
-}
-
-/** HF fast-tokenizer JSON for the uncased WordPiece vocab (what Xenova/* repos ship instead of vocab.txt). */
-function tokenizerJson(vocabLines: string[]): Record<string, unknown> {
-  const vocab: Record<string, number> = {};
-  vocabLines.forEach((token, id) => {
-    vocab[token] = id;
-  });
-  const specials = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'];
-  return {
-    version: '1.0',
-    truncation: null,
-    padding: null,
-    added_tokens: specials.map((content) => ({ id: vocab[content], content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true })),
-    normalizer: { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, strip_accents: null, lowercase: true },
-    pre_tokenizer: { type: 'BertPreTokenizer' },
-    model: { type: 'WordPiece', unk_token: '[UNK]', continuing_subword_prefix: '##', max_input_chars_per_word: 100, vocab },
-  };
 }
 
 const jsonBytes = (value: unknown) => Buffer.from(`${JSON.stringify(value, null, 2)}\n`);
