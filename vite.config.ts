@@ -89,8 +89,17 @@ export default defineConfig(({ mode }) => {
           ...(process.env.LENS_BENCH === '1' ? { bench: 'bench/browser/bench.html', tjs: 'bench/browser/tjs.html' } : {}),
         },
         // onnxruntime-web in a chunk of its own: its WebAssembly threads are Workers that load the very chunk ORT
-        // is in (import.meta.url), which must not run extension code (webextension-polyfill throws in a Worker)
-        output: { codeSplitting: { groups: [{ name: 'ort', test: /[\\/]node_modules[\\/]onnxruntime-web[\\/]/ }] } },
+        // is in (import.meta.url), which must run nothing else: not extension code (webextension-polyfill throws
+        // in a Worker), and not a second ORT (the bench build's transformers.js brings its own copy; two copies in
+        // one chunk both answer the thread's messages and session creation never finishes).
+        output: {
+          codeSplitting: {
+            groups: [
+              { name: 'ort', test: /^(?:(?!node_modules).)*[\\/]node_modules[\\/]onnxruntime-web[\\/]/ },
+              { name: 'ort-transformers', test: /[\\/]node_modules[\\/]@huggingface[\\/]transformers[\\/]node_modules[\\/]onnxruntime-web[\\/]/ },
+            ],
+          },
+        },
       },
     },
     plugins: [crx({ manifest: manifestFor(browser), browser }), bundleModels(outDir)],

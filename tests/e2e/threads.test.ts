@@ -67,8 +67,6 @@ describe('inference in an offscreen document with WebAssembly threads (Chromium)
   before(async () => {
     server = await startTestServer({ hubDir: await prepareHub() });
     lens = await launchChromium();
-    // the offscreen path is opt-in for now (DEFAULT_THREADS in inference.ts): turn it on
-    await (await lens.serviceWorker()).evaluate(() => (globalThis as unknown as WorkerGlobals).chrome.storage.local.set({ 'lens.threads': 'auto' }));
     const options = await lens.openExtensionPage('src/options/options.html');
     await options.fill('#hub-url', server.hubUrl);
     await options.click('#save-hub');
