@@ -78,6 +78,7 @@ describe('lens qa', () => {
     fails(['qa', '--model', qaModel, '--question', 'x'], /exactly one of --context FILE or --text STR/);
     fails(['qa', '--model', clsModel, '--text', context, '--question', 'Who won?'], /classification model, not one for question answering/);
     fails(['qa', '--model', qaModel, '--text', context, '--question', 'x', '--top', '0'], /--top must be a whole number >= 1/);
+    fails(['qa', '--model', qaModel, '--text', context, '--question', 'x', '--early-exit', '2'], /--early-exit must be a probability from 0 \(off\) to 1/);
     fails(['frobnicate'], /unknown command "frobnicate"/);
   });
 });

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { classify, classifyMany } from '../src/engine/classify.js';
 import { LensModel } from '../src/engine/model.js';
-import { PreparedDocument, answerDocument, linePassages } from '../src/engine/qa/document.js';
+import { windowConfidence } from '../src/engine/qa/answers.js';
+import { EARLY_EXIT_STEP, PreparedDocument, answerDocument, linePassages } from '../src/engine/qa/document.js';
+import { DEFAULT_WINDOW_OPTIONS, buildWindows, questionIds, tokenizeContext } from '../src/engine/qa/windows.js';
 import { answerQuestion } from '../src/engine/qa/pipeline.js';
 import { memorySource, tinyModelFiles, type Files } from './helpers/memory-model.js';
 
@@ -102,6 +104,75 @@ test('document QA reads a bounded number of windows and answers with offsets int
     assert.equal(result.windowsTotal, doc.chunks.length);
     assert.equal(progress, 3);
     for (const a of result.answers) assert.equal(text.slice(a.start, a.end), a.text);
+  } finally {
+    await m.release();
+  }
+});
+
+/**
+ * The tiny random-weight model with its logits peaked on one token wherever a window contains it: a stand-in for a
+ * trained model that is sure of its answer (random weights never are), so early exit can be exercised.
+ */
+function sureOf(m: LensModel, tokenId: number): LensModel {
+  const session = Object.create(m.session) as LensModel['session'];
+  session.run = async (feeds, batch, seqLen, outputs) => {
+    const out = await m.session.run(feeds, batch, seqLen, outputs);
+    const ids = feeds.input_ids;
+    for (let b = 0; b < batch; b++) {
+      // the token in the window's context (after the first [SEP]), if any
+      const row = ids.subarray(b * seqLen, (b + 1) * seqLen);
+      const at = row.indexOf(tokenId, row.indexOf(m.tokenizer.sepId) + 1);
+      if (at > 0) for (const name of outputs) out[name].data[b * seqLen + at] = 30;
+    }
+    return out;
+  };
+  return Object.create(m, { session: { value: session } }) as LensModel;
+}
+
+test('early exit: reading stops after the first windows when one is sure of its answer, and only then', async () => {
+  const m = await load(qaFiles);
+  try {
+    const paragraphs = Array.from({ length: 40 }, (_, i) => `Paragraph ${i} tells about topic${i} and ${'filler words '.repeat(60)}end.`);
+    paragraphs[23] = 'The Eiffel Tower was completed in 1889 for the World Fair in Paris.';
+    const text = `Title\n\n${paragraphs.join('\n\n')}\n`;
+    const doc = PreparedDocument.prepare(m.tokenizer, { text });
+    const question = 'When was the Eiffel Tower completed?';
+    const year = m.tokenizer.tokenizeToIds('1889');
+    assert.equal(year.length, 1);
+    const sure = sureOf(m, year[0]);
+
+    const early = await answerDocument(sure, question, doc, { windowBudget: 6 });
+    assert.equal(early.windowsRead, EARLY_EXIT_STEP, 'the best-ranked windows hold the answer: the rest are not read');
+    assert.equal(early.exitedEarly, true);
+    assert.equal(early.answers[0].text, '1889');
+
+    const off = await answerDocument(sure, question, doc, { windowBudget: 6, earlyExit: 0 });
+    assert.deepEqual([off.windowsRead, off.exitedEarly], [6, false], 'earlyExit 0 reads the whole budget');
+    assert.equal(off.answers[0].text, '1889');
+
+    // the random-weight model is never that sure: it reads the whole budget
+    const unsure = await answerDocument(m, question, doc, { windowBudget: 6 });
+    assert.deepEqual([unsure.windowsRead, unsure.exitedEarly], [6, false]);
+  } finally {
+    await m.release();
+  }
+});
+
+test('window confidence is the span probability of the best admissible span', async () => {
+  const m = await load(qaFiles);
+  try {
+    const ctx = tokenizeContext(m.tokenizer, 'The tower was completed in 1889 in Paris.');
+    const [window] = buildWindows(questionIds(m.tokenizer, 'When?', 64), ctx, DEFAULT_WINDOW_OPTIONS, { cls: m.tokenizer.clsId, sep: m.tokenizer.sepId });
+    const n = window.inputIds.length;
+    const flat = { window, context: ctx, offset: 0, start: new Float32Array(n), end: new Float32Array(n) };
+    // uniform logits: every position equally likely, so the best span has probability 1/n^2
+    assert.ok(Math.abs(windowConfidence(flat) - 1 / (n * n)) < 1e-9);
+    const at = window.contextStart + 5;
+    const peaked = { ...flat, start: flat.start.map((_, i) => (i === at ? 30 : 0)), end: flat.end.map((_, i) => (i === at ? 30 : 0)) };
+    assert.ok(windowConfidence(peaked) > 0.99);
+    // peaked on [CLS] ("no answer"): the best admissible span is unlikely
+    const nothing = { ...flat, start: flat.start.map((_, i) => (i === 0 ? 30 : 0)), end: flat.end.map((_, i) => (i === 0 ? 30 : 0)) };
+    assert.ok(windowConfidence(nothing) < 1e-6);
   } finally {
     await m.release();
   }

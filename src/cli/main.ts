@@ -25,7 +25,7 @@ const USAGE = `lens: MobileBERT question answering and classification, on this m
 usage:
   lens model make --arch mobilebert|tiny --task qa|classify [--labels a,b,c] --out DIR [--seed N]
   lens model quantize --in DIR --out DIR [--per-tensor] [--fp32-embeddings] [--keep-fp32] [--json]
-  lens qa --model DIR (--context FILE | --text STR) --question STR [--top K] [--budget N|all] [--json]
+  lens qa --model DIR (--context FILE | --text STR) --question STR [--top K] [--budget N|all] [--early-exit P] [--json]
   lens classify --model DIR --text STR [--pair STR] [--labels a,b,c [--multi-label] [--template STR]] [--json]
   lens eval windows --data DIR               rebuild the SQuAD reference windows and compare
   lens eval squad --model DIR --data DIR [--limit N] [--json]
@@ -125,7 +125,7 @@ async function modelQuantize(args: string[]): Promise<void> {
 }
 
 async function qa(args: string[]): Promise<void> {
-  const v = parse(args, { model: { type: 'string' }, context: { type: 'string' }, text: { type: 'string' }, question: { type: 'string' }, top: { type: 'string' }, budget: { type: 'string' } });
+  const v = parse(args, { model: { type: 'string' }, context: { type: 'string' }, text: { type: 'string' }, question: { type: 'string' }, top: { type: 'string' }, budget: { type: 'string' }, 'early-exit': { type: 'string' } });
   const question = str(v, 'question', true);
   if (!question.trim()) throw new UsageError('--question is empty');
   const contextFile = str(v, 'context');
@@ -135,14 +135,19 @@ async function qa(args: string[]): Promise<void> {
   if (!text.trim()) throw new UsageError(`the context ${contextFile ? `file ${contextFile}` : 'text'} is empty`);
   const top = int(v, 'top', 1) ?? 3;
   const budgetArg = str(v, 'budget');
+  const exitArg = str(v, 'early-exit');
+  const exitAt = exitArg === undefined ? undefined : Number(exitArg);
+  if (exitAt !== undefined && !(exitAt >= 0 && exitAt <= 1)) throw new UsageError(`--early-exit must be a probability from 0 (off) to 1 (got "${exitArg}")`);
   await withModel(v, async (model) => {
     model.require('qa');
     const doc = PreparedDocument.prepare(model.tokenizer, { text });
     const windowBudget = budgetArg === 'all' ? doc.chunks.length : (int(v, 'budget', 1) ?? DEFAULT_WINDOW_BUDGET);
-    const result = await answerDocument(model, question, doc, { topK: top, windowBudget });
+    // --budget all asks for a full scan: no early exit unless asked for
+    const earlyExit = exitAt ?? (budgetArg === 'all' ? 0 : undefined);
+    const result = await answerDocument(model, question, doc, { topK: top, windowBudget, earlyExit });
     const lines = result.answers.map((a, i) => `${i + 1}. ${JSON.stringify(a.text)}  score ${a.score.toFixed(3)}  chars ${a.start}-${a.end}`);
     const head = result.abstained ? `no answer found (no-answer score ${result.noAnswerScore.toFixed(3)}); best guesses:` : 'answers:';
-    const foot = `(read ${result.windowsRead} of ${result.windowsTotal} windows)`;
+    const foot = `(read ${result.windowsRead} of ${result.windowsTotal} windows${result.exitedEarly ? '; stopped early on a confident answer' : ''})`;
     print(v, { question, ...result }, [head, ...lines, foot].join('\n'));
   });
 }

@@ -81,6 +81,28 @@ function windowSpans(w: WindowLogits, opts: AnswerOptions, out: Span[]): void {
   }
 }
 
+/**
+ * How sure one window is of its best admissible span: the probability the reference pipelines report
+ * (softmax of the start logits times softmax of the end logits, over the window's positions, [CLS] included,
+ * so a window that leans to "no answer" scores low). 0 when the window has no admissible span.
+ */
+export function windowConfidence(w: WindowLogits, options: Partial<AnswerOptions> = {}): number {
+  const spans: Span[] = [];
+  windowSpans(w, withDefaults(DEFAULT_ANSWER_OPTIONS, options), spans);
+  if (spans.length === 0) return 0;
+  const best = Math.max(...spans.map((s) => s.logit));
+  const n = w.window.inputIds.length;
+  return Math.exp(best - logSumExp(w.start, n) - logSumExp(w.end, n));
+}
+
+function logSumExp(values: Float32Array, n: number): number {
+  let max = -Infinity;
+  for (let i = 0; i < n; i++) max = Math.max(max, values[i]);
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += Math.exp(values[i] - max);
+  return max + Math.log(sum);
+}
+
 /** Pools the spans of every window (of one context or of many passages) and ranks them. */
 export function extractAnswers(windows: readonly WindowLogits[], options: Partial<AnswerOptions> = {}): QaResult {
   const opts = withDefaults(DEFAULT_ANSWER_OPTIONS, options);
