@@ -15,6 +15,7 @@ import { benchConfig, log } from './stats.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const MODEL_DIR = join(ROOT, '.tmp', 'bench', 'mobilebert-qa');
+const INT8_DIR = join(ROOT, '.tmp', 'bench', 'mobilebert-qa-int8');
 const SQUAD = join(ROOT, '..', 'shared', 'data', 'squad-v1.1-dev');
 const ARTICLES = [0, 7, 15, 23, 31, 39, 47];
 
@@ -47,10 +48,12 @@ if (data && only.has('curve')) {
 }
 await nodeWeb.model.release();
 
+// the same model quantized by `lens model quantize` (what the extension does on the device after download)
+if (!existsSync(join(INT8_DIR, 'onnx', 'model_quantized.onnx'))) await quantizeModelFolder({ inDir: MODEL_DIR, outDir: INT8_DIR });
+
 if (only.has('int8')) {
   // dynamic int8 (MatMulInteger) against fp32 on the same wasm runtime, same run
-  const int8Dir = join(ROOT, '.tmp', 'bench', 'mobilebert-qa-int8');
-  if (!existsSync(join(int8Dir, 'onnx', 'model_quantized.onnx'))) await quantizeModelFolder({ inDir: MODEL_DIR, outDir: int8Dir });
+  const int8Dir = INT8_DIR;
   log('int8 (MatMulInteger) in Node, onnxruntime-web, 1 thread:');
   const int8 = await benchNodeWeb(int8Dir, cfg);
   await int8.model.release();
@@ -65,16 +68,22 @@ if (only.has('native')) {
   const { benchNative } = await import('./native.js');
   log('onnxruntime-node (native CPU):');
   results.native = {};
-  for (const threads of [1, 2]) {
-    const r = await benchNative({ modelPath: join(MODEL_DIR, 'onnx', 'model.onnx'), threads, seqLens: [128, 256, 384], batch4: true, trials: cfg.trials, warmupMs: cfg.warmupMs });
-    results.native[`${threads}`] = { loadMs: r.sessionCreateMs, perWindow: r.perWindowMs };
+  // keys: threads for fp32 ('1', '2'), int8-<threads> for the quantized model
+  for (const [key, path, threads] of [
+    ['1', join(MODEL_DIR, 'onnx', 'model.onnx'), 1],
+    ['2', join(MODEL_DIR, 'onnx', 'model.onnx'), 2],
+    ['int8-1', join(INT8_DIR, 'onnx', 'model_quantized.onnx'), 1],
+    ['int8-2', join(INT8_DIR, 'onnx', 'model_quantized.onnx'), 2],
+  ] as const) {
+    const r = await benchNative({ modelPath: path, threads, seqLens: [128, 256, 384], batch4: true, trials: cfg.trials, warmupMs: Math.min(cfg.warmupMs, 10_000) });
+    results.native[key] = { loadMs: r.sessionCreateMs, perWindow: r.perWindowMs };
   }
 }
 
 if (only.has('browser')) {
   const { benchBrowser } = await import('./browser/driver.js');
   log('Chromium (the built extension, and transformers.js in the same browser):');
-  results.browser = await benchBrowser({ modelDir: MODEL_DIR, trials: cfg.trials, warmupMs: cfg.warmupMs, articles: cfg.quick ? ARTICLES.slice(0, 2) : ARTICLES, questionsPerArticle: 1 });
+  results.browser = await benchBrowser({ modelDir: MODEL_DIR, int8Dir: INT8_DIR, trials: cfg.trials, warmupMs: cfg.warmupMs, articles: cfg.quick ? ARTICLES.slice(0, 2) : ARTICLES, questionsPerArticle: 1 });
 }
 
 const outDir = join(ROOT, 'bench', 'results');

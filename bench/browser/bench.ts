@@ -3,21 +3,20 @@
 import './wasm-memory.js';
 import * as ort from 'onnxruntime-web';
 import { runRows, type EncodedRow } from '../../src/engine/batch.js';
-import { LensModel, type ModelSource } from '../../src/engine/model.js';
+import { LensModel, ONNX_FILES, type ModelSource, type OnnxVariant } from '../../src/engine/model.js';
 import { benchIds, log, pageParams, publish, time, warmUp } from './common.js';
 import type { EngineBenchOptions, EngineBenchResult, Stats } from './types.js';
 import { memoryReport } from './wasm-memory.js';
 
 
 // tokenizer.json is left out: the registry's QA model ships vocab.txt, which is what the extension reads
-const FILES = ['config.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.txt', 'onnx/model.onnx', 'model.onnx', 'onnx/model_quantized.onnx', 'model_quantized.onnx'];
+const FILES = ['config.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.txt'];
 
-/** Fetches a model folder's files once (404: absent); the source then serves them from memory. */
-async function fetchFolder(base: string): Promise<{ source: ModelSource; files: Record<string, number> }> {
+/** Fetches a model folder's files once (404: absent), one ONNX file of the variant; served from memory then. */
+async function fetchFolder(base: string, variant: OnnxVariant): Promise<{ source: ModelSource; files: Record<string, number> }> {
   const bytes = new Map<string, Uint8Array>();
-  // one ONNX file is enough: the loader prefers onnx/model.onnx, then model.onnx
   let haveOnnx = false;
-  for (const path of FILES) {
+  for (const path of [...FILES, ...ONNX_FILES[variant]]) {
     if (path.endsWith('.onnx') && haveOnnx) continue;
     const res = await fetch(new URL(path, base), { cache: 'no-store' });
     if (res.status === 404) continue;
@@ -32,16 +31,16 @@ async function fetchFolder(base: string): Promise<{ source: ModelSource; files: 
 export async function runEngineBench(o: EngineBenchOptions): Promise<EngineBenchResult> {
   const beforeLoad = await memoryReport();
   let t = performance.now();
-  const { source, files } = await fetchFolder(o.modelUrl);
+  const { source, files } = await fetchFolder(o.modelUrl, o.variant);
   const fetchMs = performance.now() - t;
   log(`fetched ${Object.keys(files).length} files in ${fetchMs.toFixed(0)} ms`);
 
   t = performance.now();
-  let model = await LensModel.load(source, { numThreads: o.threads });
+  let model = await LensModel.load(source, { numThreads: o.threads, variant: o.variant });
   const first = performance.now() - t;
   await model.release();
   t = performance.now();
-  model = await LensModel.load(source, { numThreads: o.threads });
+  model = await LensModel.load(source, { numThreads: o.threads, variant: o.variant });
   const second = performance.now() - t;
   log(`model loaded in ${first.toFixed(0)} ms (again: ${second.toFixed(0)} ms)`);
   const afterLoad = await memoryReport();
@@ -84,5 +83,5 @@ const q = new URLSearchParams(location.search);
 if (q.get('autorun') === '1') {
   const model = q.get('model');
   if (!model) log('autorun needs ?model=<model folder URL>/');
-  else void publish(() => runEngineBench({ modelUrl: model, ...pageParams() }));
+  else void publish(() => runEngineBench({ modelUrl: model, ...pageParams(), variant: q.get('variant') === 'quantized' ? 'quantized' : 'fp32' }));
 }

@@ -26,10 +26,24 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const QA_MODEL_ID = 'mobilebert-squad2';
 const QA_REPO = 'csarron/mobilebert-uncased-squad-v2';
 const FULL_SCAN = 1_000_000;
+/**
+ * transformers.js's threads for its page QA: 1. With 2 threads its session creation never finished in an
+ * extension page (transformers.js 4.3.1, its onnxruntime-web 1.31 dev build); the comparison is then against
+ * the extension's own 1-thread path (the service worker), i.e. the same threads.
+ */
+const TJS_QA_THREADS = 1;
+/** warm page QA under other settings, beside the default */
+const DEFAULT_ALTERNATIVES = [{ label: 'service worker, 1 thread', settings: { 'lens.threads': '1' } }];
+
+interface ChromeStorage {
+  chrome: { storage: { local: { set(v: object): Promise<void>; remove(k: string[]): Promise<void> } } };
+}
 
 export interface BrowserBenchOptions {
   /** a full-size QA model folder (config.json, vocab.txt, tokenizer_config.json, onnx/model.onnx or model.onnx) */
   modelDir: string;
+  /** the same model quantized (onnx/model_quantized.onnx, `lens model quantize`): the engine page's and transformers.js's int8 runs */
+  int8Dir?: string;
   trials: number;
   warmupMs: number;
   /** SQuAD dev article numbers (0..47): each is opened as a page */
@@ -43,6 +57,8 @@ export interface BrowserBenchOptions {
   skipBuild?: boolean;
   /** skip the transformers.js page */
   skipTjs?: boolean;
+  /** warm page QA under other extension settings (default: inference in the service worker) */
+  alternatives?: Array<{ label: string; settings: Record<string, string> }>;
   log?: (line: string) => void;
 }
 
@@ -72,17 +88,36 @@ export type BrowserPageQa = {
   /** false when the background ignored windowBudget (full-scan asks read fewer windows than the page has) */
   fullScanHonoured: boolean;
   coldSamples: AskSample[];
-  warmSamples: Array<{ budget: AskSample; fullScan: AskSample }>;
+  warmSamples: AskSample[];
+  fullScanSamples: AskSample[];
+  /** the same warm asks (default budget) with other extension settings, e.g. inference in the service worker */
+  alternatives: Array<{ label: string; settings: Record<string, string>; warm: Stats; samples: AskSample[] }>;
 };
+
+/** One engine-page run: the extension's engine in an extension page at a thread count, on fp32 or int8. */
+export interface EngineRun {
+  variant: 'fp32' | 'quantized';
+  threads: number;
+  loadMs: number;
+  perWindow: Record<string, Stats>;
+}
+
+/** One transformers.js per-window run. */
+export interface TjsRun {
+  dtype: 'fp32' | 'q8';
+  threads: number;
+  loadMs: number;
+  perWindow: Record<string, Stats>;
+}
 
 /** Fits bench/report.ts's BrowserSection; the extra keys carry the details. */
 export type BrowserBenchResult = {
   date: string;
   browser: string;
   /** the engine page: onnxruntime-web as the extension bundles it, in an extension page, 1 thread */
-  extension: { loadMs: number; perWindow: Record<string, Stats>; memory: Record<string, number | string>; details: EngineBenchResult };
+  extension: { loadMs: number; perWindow: Record<string, Stats>; memory: Record<string, number | string>; details: EngineBenchResult; runs: EngineRun[] };
   /** transformers.js in the same browser; pageQa.warm: its QA pipeline over the retriever's windows */
-  transformersJs?: { loadMs: number; perWindow: Record<string, Stats>; pageQa: { warm: Stats; note: string; wholePage: Stats }; memory: Record<string, number | string>; details: { bench: TjsBenchResult; pageQa: TjsQaResult } };
+  transformersJs?: { loadMs: number; perWindow: Record<string, Stats>; pageQa: { warm: Stats; note: string; wholePage: Stats; dtype: string; threads: number }; memory: Record<string, number | string>; details: { bench: TjsBenchResult; pageQa: TjsQaResult }; runs: TjsRun[] };
   pageQa: BrowserPageQa;
   /** the release build (dist/chrome, else a fresh build), total bytes */
   packageBytes: number;
@@ -141,7 +176,7 @@ function viteBuild(outDir: string, bench: boolean, log: (s: string) => void): Pr
  * registry lists it) and onnx/model.onnx (as transformers.js looks for it), symlinks to the folder's files,
  * plus a generated tokenizer.json for transformers.js.
  */
-function makeHubTree(modelDir: string, hubDir: string): string {
+function makeHubTree(modelDir: string, hubDir: string, int8Dir?: string): string {
   const base = join(hubDir, QA_REPO, 'resolve', 'main');
   rmSync(hubDir, { recursive: true, force: true });
   mkdirSync(join(base, 'onnx'), { recursive: true });
@@ -153,6 +188,9 @@ function makeHubTree(modelDir: string, hubDir: string): string {
   }
   link(onnx, 'model.onnx');
   link(onnx, 'onnx/model.onnx');
+  // not in the registry's file list (the extension quantizes on the device); for the int8 engine and transformers.js runs
+  const int8 = int8Dir && join(int8Dir, 'onnx', 'model_quantized.onnx');
+  if (int8 && existsSync(int8)) link(int8, 'onnx/model_quantized.onnx');
   if (existsSync(join(modelDir, 'tokenizer.json'))) link(join(modelDir, 'tokenizer.json'), 'tokenizer.json');
   else writeFileSync(join(base, 'tokenizer.json'), JSON.stringify(tokenizerJson(readFileSync(join(modelDir, 'vocab.txt'), 'utf8').replace(/\n$/, '').split('\n'))));
   return base;
@@ -206,7 +244,8 @@ export async function benchBrowser(options: BrowserBenchOptions): Promise<Browse
 
   const data = await loadSquad(SQUAD_DIR);
   const hubDir = join(ROOT, '.tmp', 'bench', 'hub');
-  makeHubTree(modelDir, hubDir);
+  makeHubTree(modelDir, hubDir, options.int8Dir);
+  const haveInt8 = !!options.int8Dir && existsSync(join(options.int8Dir, 'onnx', 'model_quantized.onnx'));
   let server: TestServer | undefined;
   let lens: LensChromium | undefined;
   try {
@@ -272,74 +311,119 @@ export async function benchBrowser(options: BrowserBenchOptions): Promise<Browse
     } while (performance.now() - t < options.warmupMs);
     const warmup = { ms: performance.now() - t, asks: warmAsks };
     log(`warmed up with ${warmAsks} asks`);
-    const samples: Array<{ budget: AskSample; fullScan: AskSample }> = [];
+    const samples: AskSample[] = [];
     for (let trial = 0; trial < options.trials; trial++) {
       for (const item of items) {
-        const budget = await ask(item);
-        const fullScan = await ask(item, FULL_SCAN);
-        samples.push({ budget, fullScan });
-        log(`warm ask: budget ${budget.ms.toFixed(0)} ms (${budget.windowsRead}/${budget.windowsTotal}), full scan ${fullScan.ms.toFixed(0)} ms (${fullScan.windowsRead})`);
+        samples.push(await ask(item));
+        log(`warm ask: ${samples.at(-1)?.ms.toFixed(0)} ms (${samples.at(-1)?.windowsRead}/${samples.at(-1)?.windowsTotal} windows)`);
       }
     }
+    // a full scan reads every window (~10x the budget's time): one pass
+    const fullScans: AskSample[] = [];
+    for (const item of items) {
+      fullScans.push(await ask(item, FULL_SCAN));
+      log(`warm full scan: ${fullScans.at(-1)?.ms.toFixed(0)} ms (${fullScans.at(-1)?.windowsRead} windows)`);
+    }
 
-    // the engine page, alone in its tab
+    // the same warm asks with other settings: inference in the service worker (1 thread, no message hop)
+    const setStorage = (values: Record<string, string>) => asker.evaluate((v) => (globalThis as unknown as ChromeStorage).chrome.storage.local.set(v), values);
+    const removeStorage = (keys: string[]) => asker.evaluate((k) => (globalThis as unknown as ChromeStorage).chrome.storage.local.remove(k), keys);
+    const alternatives: BrowserPageQa['alternatives'] = [];
+    for (const alt of options.alternatives ?? DEFAULT_ALTERNATIVES) {
+      await setStorage(alt.settings);
+      for (let i = 0; i < Math.min(items.length, 3); i++) await ask(items[i]);
+      const altSamples: AskSample[] = [];
+      for (let trial = 0; trial < Math.max(1, Math.ceil(options.trials / 2)); trial++) {
+        for (const item of items) altSamples.push(await ask(item));
+      }
+      await removeStorage(Object.keys(alt.settings));
+      alternatives.push({ label: alt.label, settings: alt.settings, warm: stats(altSamples.map((x) => x.ms)), samples: altSamples });
+      log(`${alt.label}: warm median ${alternatives.at(-1)?.warm.median.toFixed(0)} ms`);
+    }
+
+    // the engine page, alone in its tab, per ONNX variant and thread count
     const hubModelUrl = `${server.hubUrl}/${QA_REPO}/resolve/main/`;
     const seqLens = [128, 256, 384];
-    const enginePage = await lens.openExtensionPage('bench/browser/bench.html');
-    await enginePage.waitForFunction(() => typeof (globalThis as BenchPageGlobals).__benchRun === 'function');
-    log('engine page...');
-    const engineOpts: EngineBenchOptions = { modelUrl: hubModelUrl, trials: options.trials, warmupMs: options.warmupMs, threads: 1, seqLens };
-    const engine = await enginePage.evaluate((o) => (globalThis as BenchPageGlobals).__benchRun!(o), engineOpts);
-    await enginePage.close();
+    const engineRuns: EngineRun[] = [];
+    let engine: EngineBenchResult | undefined;
+    for (const variant of haveInt8 ? (['fp32', 'quantized'] as const) : (['fp32'] as const)) {
+      for (const threads of [1, 2]) {
+        const enginePage = await lens.openExtensionPage('bench/browser/bench.html');
+        await enginePage.waitForFunction(() => typeof (globalThis as BenchPageGlobals).__benchRun === 'function');
+        log(`engine page, ${variant}, ${threads} thread(s)...`);
+        const engineOpts: EngineBenchOptions = { modelUrl: hubModelUrl, trials: options.trials, warmupMs: Math.min(options.warmupMs, 10_000), threads, seqLens, variant };
+        const r = await enginePage.evaluate((o) => (globalThis as BenchPageGlobals).__benchRun!(o), engineOpts);
+        await enginePage.close();
+        engine ??= r;
+        engineRuns.push({ variant, threads, loadMs: r.loadMs.first, perWindow: r.perWindowMs });
+      }
+    }
+    if (!engine) throw new Error('internal: no engine run');
 
     let transformersJs: BrowserBenchResult['transformersJs'];
     if (!options.skipTjs) {
-      const tjsPage = await lens.openExtensionPage('bench/browser/tjs.html');
-      await tjsPage.waitForFunction(() => typeof (globalThis as BenchPageGlobals).__tjsRun === 'function');
-      log('transformers.js page...');
       const base = { localModelPath: `${server.hubUrl}/${QA_REPO}/resolve/`, modelId: 'main' };
-      const tjsOpts: TjsBenchOptions = { ...base, trials: options.trials, warmupMs: options.warmupMs, threads: 1, seqLens };
-      const bench = await tjsPage.evaluate((o) => (globalThis as BenchPageGlobals).__tjsRun!(o), tjsOpts);
-      log('transformers.js page QA...');
-      const qaOpts: TjsQaOptions = { ...base, items: items.map(({ tabId, question }) => ({ tabId, question })), windowBudget: DEFAULT_WINDOW_BUDGET, warmupMs: Math.min(options.warmupMs, 10_000) };
-      const pageQa = await tjsPage.evaluate((o) => (globalThis as BenchPageGlobals).__tjsPageQa!(o), qaOpts);
-      await tjsPage.close();
+      // per window: fp32 at 1 thread (as the engine's first run), and int8 at 1 thread, which page QA compares
+      const qaDtype = haveInt8 ? 'q8' : 'fp32';
+      const tjsRuns: TjsRun[] = [];
+      let bench: TjsBenchResult | undefined;
+      let pageQa: TjsQaResult | undefined;
+      for (const [dtype, threads] of [['fp32', 1], [qaDtype, TJS_QA_THREADS]] as const) {
+        const tjsPage = await lens.openExtensionPage('bench/browser/tjs.html');
+        await tjsPage.waitForFunction(() => typeof (globalThis as BenchPageGlobals).__tjsRun === 'function');
+        log(`transformers.js page, ${dtype}, ${threads} thread(s)...`);
+        const tjsOpts: TjsBenchOptions = { ...base, trials: options.trials, warmupMs: Math.min(options.warmupMs, 10_000), threads, seqLens, dtype };
+        const r = await tjsPage.evaluate((o) => (globalThis as BenchPageGlobals).__tjsRun!(o), tjsOpts);
+        bench ??= r;
+        tjsRuns.push({ dtype, threads, loadMs: r.loadMs.first, perWindow: r.perWindowMs });
+        if (dtype === qaDtype && threads === TJS_QA_THREADS) {
+          log('transformers.js page QA...');
+          const qaOpts: TjsQaOptions = { ...base, items: items.map(({ tabId, question }) => ({ tabId, question })), windowBudget: DEFAULT_WINDOW_BUDGET, warmupMs: Math.min(options.warmupMs, 10_000), threads, dtype };
+          pageQa = await tjsPage.evaluate((o) => (globalThis as BenchPageGlobals).__tjsPageQa!(o), qaOpts);
+        }
+        await tjsPage.close();
+      }
+      if (!bench || !pageQa) throw new Error('internal: no transformers.js run');
       transformersJs = {
         loadMs: bench.loadMs.first,
         perWindow: bench.perWindowMs,
         pageQa: {
           warm: pageQa.retrievedWindows.ms,
           wholePage: pageQa.wholePage.ms,
+          dtype: qaDtype,
+          threads: TJS_QA_THREADS,
           note:
-            `transformers.js page QA: its question-answering pipeline on the text the extension's content script extracts. ` +
+            `transformers.js page QA (${qaDtype}, ${TJS_QA_THREADS} thread; with 2 threads its session creation never finished in an extension page): its question-answering pipeline on the text the extension's content script extracts. ` +
             `Fed the same ${DEFAULT_WINDOW_BUDGET} windows the extension's retriever selects (one pipeline call per window's context text, best score kept; excludes page extraction). ` +
             `Given the whole page in one call it truncates question + page to 512 tokens (only the start of the page is read; no stride, no null answer): ` +
             `median ${pageQa.wholePage.ms.median.toFixed(0)} ms.`,
         },
         memory: memoryRecord(bench.memory),
         details: { bench, pageQa },
+        runs: tjsRuns,
       };
     }
 
-    const fullScanHonoured = samples.every((x) => x.fullScan.windowsRead === x.fullScan.windowsTotal);
+    const fullScanHonoured = fullScans.every((x) => x.windowsRead === x.windowsTotal);
     if (!fullScanHonoured) log('WARNING: full-scan asks read fewer windows than the page has: the background ignores AskRequest.windowBudget (warmFullScan is not a full scan)');
-    const col = (f: (s: { budget: AskSample; fullScan: AskSample }) => number) => stats(samples.map(f));
     return {
       date: new Date().toISOString(),
       browser: `Chromium ${browserVersion} (headless, --disable-gpu)`,
-      extension: { loadMs: engine.loadMs.first, perWindow: engine.perWindowMs, memory: memoryRecord(engine.memory), details: engine },
+      extension: { loadMs: engine.loadMs.first, perWindow: engine.perWindowMs, memory: memoryRecord(engine.memory), details: engine, runs: engineRuns },
       transformersJs,
       pageQa: {
         cold: stats(cold.map((c) => c.ms)),
-        warm: col((s) => s.budget.ms),
-        warmFullScan: col((s) => s.fullScan.ms),
+        warm: stats(samples.map((x) => x.ms)),
+        warmFullScan: stats(fullScans.map((x) => x.ms)),
         questions: items.length,
         defaultBudget: DEFAULT_WINDOW_BUDGET,
-        backgroundMs: { cold: stats(cold.map((c) => c.backgroundMs)), warm: col((s) => s.budget.backgroundMs), warmFullScan: col((s) => s.fullScan.backgroundMs) },
+        backgroundMs: { cold: stats(cold.map((c) => c.backgroundMs)), warm: stats(samples.map((x) => x.backgroundMs)), warmFullScan: stats(fullScans.map((x) => x.backgroundMs)) },
         warmup,
         fullScanHonoured,
         coldSamples: cold,
         warmSamples: samples,
+        fullScanSamples: fullScans,
+        alternatives,
       },
       packageBytes: total(releaseFiles),
       packageDetails: { releaseDir, benchBuildBytes: total(benchFiles), benchBuildDir: outDir, largest: [...releaseFiles].sort((a, b) => b.bytes - a.bytes).slice(0, 5) },
@@ -358,6 +442,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const quick = process.env.BENCH_QUICK === '1';
   const result = await benchBrowser({
     modelDir: process.argv[2] ?? join(ROOT, '.tmp', 'bench', 'mobilebert-qa'),
+    int8Dir: process.argv[3] ?? join(ROOT, '.tmp', 'bench', 'mobilebert-qa-int8'),
     trials: quick ? 2 : Number(process.env.BENCH_TRIALS ?? 10),
     warmupMs: quick ? 2000 : 30_000,
     articles: quick ? [0, 7] : [0, 7, 15, 23, 31, 39, 47],

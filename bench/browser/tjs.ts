@@ -1,4 +1,4 @@
-// transformers.js (@huggingface/transformers) on the same ONNX file, in the same browser, one thread, wasm:
+// transformers.js (@huggingface/transformers) on the same ONNX files, in the same browser, same threads, wasm:
 // model load, per-window latency through its model call, and page QA through its question-answering
 // pipeline. It brings its own onnxruntime-web (a 1.31 dev build, the JSEP/WebGPU bundle with the asyncify
 // wasm); its wasm is served from the extension package, never from the CDN it defaults to.
@@ -9,17 +9,18 @@ import { PreparedDocument } from '../../src/engine/qa/document.js';
 import { BertTokenizer, Vocab } from '../../src/engine/tokenizer/index.js';
 import type { ExtractReply, Reply } from '../../src/shared/protocol.js';
 import { benchIds, log, stats, time, warmUp, type Stats } from './common.js';
-import type { TjsBenchOptions, TjsBenchResult, TjsQaOptions, TjsQaResult } from './types.js';
+import type { TjsBenchOptions, TjsBenchResult, TjsDtype, TjsQaOptions, TjsQaResult } from './types.js';
 import { memoryReport } from './wasm-memory.js';
 
 const ASYNCIFY_WASM = new URL('../../node_modules/@huggingface/transformers/node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.asyncify.wasm', import.meta.url).href;
 
-const PREFETCH = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'onnx/model.onnx', 'vocab.txt'];
+const PREFETCH = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.txt'];
+const ONNX_OF: Record<TjsDtype, string> = { fp32: 'onnx/model.onnx', q8: 'onnx/model_quantized.onnx' };
 
 let configured: { files: Record<string, number>; ms: number; bytes: Map<string, Uint8Array> } | undefined;
 
-/** env setup, once: local files only, wasm from the package, 1 thread, no proxy; model files served from memory. */
-async function configure(localModelPath: string, modelId: string, threads: number) {
+/** env setup, once per page: local files only, wasm from the package, the given threads, no proxy; model files served from memory. */
+async function configure(localModelPath: string, modelId: string, threads: number, dtype: TjsDtype) {
   if (configured) return configured;
   env.allowRemoteModels = false;
   env.allowLocalModels = true;
@@ -37,7 +38,7 @@ async function configure(localModelPath: string, modelId: string, threads: numbe
   const bytes = new Map<string, Uint8Array>();
   const t = performance.now();
   const base = new URL(`${modelId}/`, localModelPath);
-  for (const path of PREFETCH) {
+  for (const path of [...PREFETCH, ONNX_OF[dtype]]) {
     const url = new URL(path, base).href;
     const res = await fetch(url, { cache: 'no-store' });
     if (res.status === 404) continue;
@@ -59,8 +60,8 @@ async function configure(localModelPath: string, modelId: string, threads: numbe
   return configured;
 }
 
-async function load(modelId: string): Promise<{ model: PreTrainedModel; tokenizer: PreTrainedTokenizer }> {
-  const model = await AutoModelForQuestionAnswering.from_pretrained(modelId, { dtype: 'fp32', device: 'wasm' });
+async function load(modelId: string, dtype: TjsDtype): Promise<{ model: PreTrainedModel; tokenizer: PreTrainedTokenizer }> {
+  const model = await AutoModelForQuestionAnswering.from_pretrained(modelId, { dtype, device: 'wasm' });
   const tokenizer = await AutoTokenizer.from_pretrained(modelId);
   return { model, tokenizer };
 }
@@ -73,13 +74,13 @@ function feeds(batch: number, n: number): Record<string, Tensor> {
 
 export async function runTjsBench(o: TjsBenchOptions): Promise<TjsBenchResult> {
   const beforeLoad = await memoryReport();
-  const { files, ms: fetchMs } = await configure(o.localModelPath, o.modelId, o.threads);
+  const { files, ms: fetchMs } = await configure(o.localModelPath, o.modelId, o.threads, o.dtype);
   let t = performance.now();
-  let { model } = await load(o.modelId);
+  let { model } = await load(o.modelId, o.dtype);
   const first = performance.now() - t;
   await model.dispose();
   t = performance.now();
-  ({ model } = await load(o.modelId));
+  ({ model } = await load(o.modelId, o.dtype));
   const second = performance.now() - t;
   log(`transformers.js model loaded in ${first.toFixed(0)} ms (again: ${second.toFixed(0)} ms)`);
   const afterLoad = await memoryReport();
@@ -104,6 +105,7 @@ export async function runTjsBench(o: TjsBenchOptions): Promise<TjsBenchResult> {
       ortVersion: env.backends.onnx.versions?.web ?? '?',
       wasm: ASYNCIFY_WASM,
       threads: o.threads,
+      dtype: o.dtype,
       fetched: { files, ms: fetchMs },
       loadMs: { first, second },
       warmup,
@@ -132,8 +134,8 @@ interface QaOutput {
  * the extension's retriever would read (same budget).
  */
 export async function runTjsPageQa(o: TjsQaOptions): Promise<TjsQaResult> {
-  const { bytes } = await configure(o.localModelPath, o.modelId, 1);
-  const qa = await pipeline('question-answering', o.modelId, { dtype: 'fp32', device: 'wasm' });
+  const { bytes } = await configure(o.localModelPath, o.modelId, o.threads, o.dtype);
+  const qa = await pipeline('question-answering', o.modelId, { dtype: o.dtype, device: 'wasm' });
   const ask = async (question: string, context: string) => (await qa(question, context)) as unknown as QaOutput;
   // the extension's retriever, with the extension's tokenizer (vocab.txt) on the same extracted text
   const vocab = [...bytes].find(([u]) => u.endsWith('/vocab.txt'))?.[1];

@@ -22,6 +22,8 @@ export interface EngineBenchOptions {
   warmupMs: number;
   threads: number;
   seqLens: number[];
+  /** which ONNX file of the folder: model.onnx (fp32) or model_quantized.onnx (int8) */
+  variant: 'fp32' | 'quantized';
 }
 
 export interface EngineBenchResult {
@@ -49,7 +51,11 @@ export interface TjsBenchOptions {
   warmupMs: number;
   threads: number;
   seqLens: number[];
+  /** transformers.js dtype: 'fp32' loads onnx/model.onnx, 'q8' onnx/model_quantized.onnx */
+  dtype: TjsDtype;
 }
+
+export type TjsDtype = 'fp32' | 'q8';
 
 export interface TjsBenchResult {
   runtime: string;
@@ -57,6 +63,7 @@ export interface TjsBenchResult {
   ortVersion: string;
   wasm: string;
   threads: number;
+  dtype: TjsDtype;
   fetched: { files: Record<string, number>; ms: number };
   /** from_pretrained of the model from bytes already in memory (custom cache): session creation etc. */
   loadMs: { first: number; second: number };
@@ -77,6 +84,8 @@ export interface TjsQaOptions {
   /** windows per question for the 'retrieved windows' mode (the extension's default budget) */
   windowBudget: number;
   warmupMs: number;
+  threads: number;
+  dtype: TjsDtype;
 }
 
 export interface TjsAnswer {
