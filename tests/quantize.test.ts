@@ -17,7 +17,8 @@ import type { LensModel } from '../src/engine/model.js';
 import type { GoldenWindow } from '../src/eval/windows.js';
 import type { Arch, ModelTask } from '../src/modelgen/mobilebert-config.js';
 import { makeModelFolder } from '../src/modelgen/model-folder.js';
-import { QUANTIZATION_METADATA_KEY, quantizeModelFolder, quantizeSymmetricInt8, type QuantizeFolderReport } from '../src/modelgen/quantize.js';
+import { QUANTIZATION_METADATA_KEY, quantizeOnnx, quantizeOnnxAsync, quantizeSymmetricInt8, type QuantizeProgress } from '../src/engine/quantize.js';
+import { quantizeModelFolder, type QuantizeFolderReport } from '../src/modelgen/quantize.js';
 import { lens } from './helpers/cli.js';
 import { SHARED_DATA, SQUAD_DIR } from './helpers/shared-data.js';
 
@@ -319,6 +320,28 @@ describe('tiny MobileBERT QA, quantized', () => {
       assert.ok(d.agreement >= 0.85, `best span agrees on ${d.agree}/${d.total}`);
       assert.ok(control.mean > 0.3 * control.std && control.agreement < 0.5, 'control: the metric tells different models apart');
     });
+  });
+
+  // The extension quantizes in its background with quantizeOnnxAsync: it must write the very bytes quantizeOnnx
+  // writes, give the event loop a turn while it works, report progress up to the total, and stop on cancel.
+  test('quantizeOnnxAsync: the same bytes as quantizeOnnx, in slices, with progress; an abort stops it', async () => {
+    const fp32 = new Uint8Array(await readFile(path.join(made.fp32, 'onnx', 'model.onnx')));
+    const sync = quantizeOnnx(fp32);
+    const seen: QuantizeProgress[] = [];
+    let timerTurns = 0;
+    const ticker = setInterval(() => timerTurns++, 0);
+    const sliced = await quantizeOnnxAsync(fp32, { sliceMs: 0, onProgress: (p) => seen.push(p) }).finally(() => clearInterval(ticker));
+    assert.deepEqual(sliced.bytes, sync.bytes);
+    assert.deepEqual(sliced.report, sync.report);
+    assert.ok(seen.length > 3, `progress reported ${seen.length} times`);
+    assert.ok(timerTurns > 0, 'timers ran while it worked');
+    for (let i = 1; i < seen.length; i++) assert.ok(seen[i].done >= seen[i - 1].done, 'progress does not go back');
+    assert.deepEqual(seen.at(-1), { done: sync.report.weightBytesBefore, total: sync.report.weightBytesBefore });
+
+    const controller = new AbortController();
+    const cancelled = quantizeOnnxAsync(fp32, { sliceMs: 0, signal: controller.signal, onProgress: () => controller.abort(new Error('download cancelled')) });
+    await assert.rejects(cancelled, /download cancelled/);
+    await assert.rejects(quantizeOnnxAsync(sync.bytes), /already quantized/);
   });
 });
 

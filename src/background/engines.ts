@@ -1,10 +1,11 @@
 // One engine per model, created lazily from the stored bytes and reused while the background lives (a
-// restarted service worker simply rebuilds it from Cache Storage). Inference jobs run one at a time, in
-// order; each can be cancelled by its request id, queued or running. While work is pending the background
-// keeps itself alive.
+// restarted service worker simply rebuilds it from Cache Storage). Each request asks which ONNX file the
+// model should run (the precision setting); a model is held in one precision at a time, so switching releases
+// the other before loading. Inference jobs run one at a time, in order; each can be cancelled by its request
+// id, queued or running. While work is pending the background keeps itself alive.
 import browser from 'webextension-polyfill';
-import { LensModel, type ModelSource } from '../engine/model.js';
-import { modelSource } from '../shared/model-store.js';
+import { LensModel, type ModelSource, type OnnxVariant } from '../engine/model.js';
+import { loadPlan, modelSource } from '../shared/model-store.js';
 import { registryEntry } from '../shared/registry.js';
 
 interface Job {
@@ -12,17 +13,34 @@ interface Job {
   controller: AbortController;
 }
 
+/** Where a model's files come from and which of its ONNX files to run. */
+export interface ModelToLoad {
+  source: ModelSource;
+  variant: OnnxVariant;
+}
+
+/** The model store's record and the precision setting (storage.local, which offscreen documents lack). */
+async function fromModelStore(modelId: string): Promise<ModelToLoad> {
+  const { record, variant } = await loadPlan(modelId);
+  return { source: await modelSource(registryEntry(modelId), record), variant };
+}
+
+interface LoadedModel {
+  variant: OnnxVariant;
+  model: Promise<LensModel>;
+}
+
 export interface EngineHostOptions {
   /** WebAssembly threads: 1 in the service worker (no Worker there); more in a cross-origin-isolated offscreen document */
   numThreads?: number;
-  /** where a model's files come from; default: the model store (reads storage.local, which offscreen documents lack) */
-  source?: (modelId: string) => Promise<ModelSource>;
+  /** what to load for a model; default: the model store and the precision setting */
+  toLoad?: (modelId: string) => Promise<ModelToLoad>;
   /** keep the background alive while work is pending (default true; an offscreen document has no idle timer) */
   keepAlive?: boolean;
 }
 
 export class EngineHost {
-  private readonly models = new Map<string, Promise<LensModel>>();
+  private readonly models = new Map<string, LoadedModel>();
   private queue: Promise<unknown> = Promise.resolve();
   private readonly jobs = new Map<string, Job>();
   private keepAliveTimer: ReturnType<typeof setInterval> | undefined;
@@ -36,31 +54,47 @@ export class EngineHost {
     this.unloadHooks.push(hook);
   }
 
-  /** The loaded model for a registry id; loads it on first use (throws a clear error if not installed). */
-  model(modelId: string): Promise<LensModel> {
-    let pending = this.models.get(modelId);
-    if (!pending) {
-      pending = (async () => {
-        const source = this.options.source ? await this.options.source(modelId) : await modelSource(registryEntry(modelId));
+  /** The loaded model for a registry id, in the ONNX variant asked for now; loads it on first use (throws a clear error if not installed). */
+  async model(modelId: string): Promise<LensModel> {
+    const { source, variant } = await (this.options.toLoad ?? fromModelStore)(modelId);
+    const current = this.models.get(modelId);
+    if (current?.variant === variant) return current.model;
+    const loading: LoadedModel = {
+      variant,
+      model: (async () => {
+        // the other precision's session is released first: never two copies of one model in memory
+        if (current) await current.model.then((m) => m.release()).catch(() => undefined);
         // One thread by default: a service worker cannot start Workers; proxy off for the same reason.
-        return LensModel.load(source, { numThreads: this.options.numThreads ?? 1 });
-      })();
-      this.models.set(modelId, pending);
-      // a failed load is not cached: the next request tries again (e.g. after the download finished)
-      pending.catch(() => this.models.delete(modelId));
-    }
-    return pending;
+        return LensModel.load(source, { numThreads: this.options.numThreads ?? 1, variant });
+      })(),
+    };
+    this.models.set(modelId, loading);
+    // a failed load is not cached: the next request tries again (e.g. after the download finished)
+    loading.model.catch(() => {
+      if (this.models.get(modelId) === loading) this.models.delete(modelId);
+    });
+    return loading.model;
   }
 
   isLoaded(modelId: string): boolean {
     return this.models.has(modelId);
   }
 
+  /** The ONNX file each loaded model runs, by model id (a diagnostic for tests and the status reply). */
+  async onnxFiles(): Promise<Record<string, string>> {
+    const files: Record<string, string> = {};
+    for (const [id, loaded] of this.models) {
+      const model = await loaded.model.catch(() => undefined);
+      if (model && this.models.get(id) === loaded) files[id] = model.onnxFile;
+    }
+    return files;
+  }
+
   /** Drops a model's engine (after it was removed or replaced). */
   async unload(modelId: string): Promise<void> {
-    const pending = this.models.get(modelId);
+    const loaded = this.models.get(modelId);
     this.models.delete(modelId);
-    if (pending) await pending.then((m) => m.release()).catch(() => undefined);
+    if (loaded) await loaded.model.then((m) => m.release()).catch(() => undefined);
     await Promise.all(this.unloadHooks.map((hook) => hook(modelId).catch(() => undefined)));
   }
 
@@ -92,7 +126,7 @@ export class EngineHost {
     return true;
   }
 
-  /** Keeps the background alive while long work (inference, downloads) is pending. */
+  /** Keeps the background alive while long work (inference, installs) is pending. */
   hold(): void {
     this.holds++;
     if (this.options.keepAlive === false) return;

@@ -13,9 +13,8 @@ import { classify, zeroShot, type LabelScore } from '../engine/classify.js';
 import type { LensModel } from '../engine/model.js';
 import { PreparedDocument, answerDocument, type Passage } from '../engine/qa/document.js';
 import { broadcast } from '../shared/messaging.js';
-import { installedModels, type InstalledModel } from '../shared/model-store.js';
-import { isOffscreenProgress, type DocumentAnswers, type OffscreenReplies, type OffscreenRequest, type OffscreenStatusReply, type ProgressEvent, type Reply } from '../shared/protocol.js';
-import { registryEntry } from '../shared/registry.js';
+import { loadPlan } from '../shared/model-store.js';
+import { isOffscreenProgress, type DocumentAnswers, type OffscreenModelRef, type OffscreenReplies, type OffscreenRequest, type OffscreenStatusReply, type ProgressEvent, type Reply } from '../shared/protocol.js';
 import type { EngineHost } from './engines.js';
 
 export const OFFSCREEN_PATH = 'src/offscreen/offscreen.html';
@@ -185,11 +184,10 @@ async function offscreenContexts(): Promise<ExtensionContext[]> {
   return api.runtime.getContexts({ contextTypes: ['OFFSCREEN_DOCUMENT'] });
 }
 
-async function recordOf(modelId: string): Promise<InstalledModel> {
-  const entry = registryEntry(modelId);
-  const record = (await installedModels())[modelId];
-  if (!record) throw new Error(`the model "${entry.name}" is not installed; download it first`);
-  return record;
+/** What the offscreen document needs to load a model: its record and the ONNX variant the precision setting picks. */
+async function modelRef(modelId: string): Promise<OffscreenModelRef> {
+  const { record, variant } = await loadPlan(modelId);
+  return { modelId, record, variant };
 }
 
 /** Sends one request to the offscreen document: its reply, its error as an Error, or OffscreenUnavailable. */
@@ -261,20 +259,20 @@ export class OffscreenInference implements Inference {
   constructor(readonly threads: number) {}
 
   async answer(job: QaJob): Promise<DocumentAnswers> {
-    const record = await recordOf(job.modelId);
-    const { requestId, modelId, cacheKey, text, passages, question, topK, windowBudget } = job;
-    return this.forward({ type: 'offscreen/qa', requestId, modelId, record, cacheKey, text, passages, question, topK, windowBudget }, job.signal, job.onProgress);
+    const ref = await modelRef(job.modelId);
+    const { requestId, cacheKey, text, passages, question, topK, windowBudget } = job;
+    return this.forward({ type: 'offscreen/qa', ...ref, requestId, cacheKey, text, passages, question, topK, windowBudget }, job.signal, job.onProgress);
   }
 
   async prewarm(modelId: string): Promise<void> {
-    const record = await recordOf(modelId);
-    await this.forward({ type: 'offscreen/prewarm', requestId: `prewarm-${modelId}`, modelId, record }, new AbortController().signal);
+    const ref = await modelRef(modelId);
+    await this.forward({ type: 'offscreen/prewarm', ...ref, requestId: `prewarm-${modelId}` }, new AbortController().signal);
   }
 
   async classify(job: ClassifyJob): Promise<LabelScore[]> {
-    const record = await recordOf(job.modelId);
-    const { requestId, modelId, text, zeroShot } = job;
-    return (await this.forward({ type: 'offscreen/classify', requestId, modelId, record, text, zeroShot }, job.signal)).scores;
+    const ref = await modelRef(job.modelId);
+    const { requestId, text, zeroShot } = job;
+    return (await this.forward({ type: 'offscreen/classify', ...ref, requestId, text, zeroShot }, job.signal)).scores;
   }
 
   /** The document's status (creating it if needed). */

@@ -5,11 +5,12 @@ import { broadcast, toReply } from '../shared/messaging.js';
 import { installedModels, removeModel, storageBytes } from '../shared/model-store.js';
 import type { BackgroundReplies, BackgroundRequest, ModelInfo, Reply } from '../shared/protocol.js';
 import { isBackgroundRequest } from '../shared/protocol.js';
+import { precisionInUse } from '../shared/precision.js';
 import { REGISTRY, approxBytes, registryEntry } from '../shared/registry.js';
 import { getSettings } from '../shared/settings.js';
 import { classifyText } from './classify.js';
-import type { Downloads } from './downloads.js';
 import type { EngineHost } from './engines.js';
+import type { Installs } from './installs.js';
 import { askPage, highlightAnswer } from './page-qa.js';
 import { chooseInference } from './inference.js';
 import { tabInfo } from './tabs.js';
@@ -18,27 +19,28 @@ export function isOwnSender(sender: Runtime.MessageSender): boolean {
   return sender.id === browser.runtime.id;
 }
 
-async function modelInfos(downloads: Downloads): Promise<ModelInfo[]> {
+async function modelInfos(installs: Installs): Promise<ModelInfo[]> {
   const installed = await installedModels();
+  const { precision } = await getSettings();
   return REGISTRY.map((entry) => {
     const record = installed[entry.id];
-    const downloading = downloads.state(entry.id);
-    const state: ModelInfo['state'] = downloading
-      ? { kind: 'downloading', loaded: downloading.loaded, total: downloading.total }
+    const installing = installs.state(entry.id);
+    const state: ModelInfo['state'] = installing
+      ? { kind: 'downloading', step: installing.step, loaded: installing.loaded, total: installing.total }
       : record
-        ? { kind: 'installed', source: record.source, bytes: record.bytes, installedAt: record.installedAt }
+        ? { kind: 'installed', source: record.source, bytes: record.bytes, installedAt: record.installedAt, precision: precisionInUse(record, precision, entry.int8 === 'on-device') }
         : { kind: 'absent' };
     return { id: entry.id, name: entry.name, task: entry.task, repo: entry.repo, revision: entry.revision, approxBytes: approxBytes(entry), description: entry.description, license: entry.license, state };
   });
 }
 
-async function modelInfo(downloads: Downloads, id: string): Promise<ModelInfo> {
-  const info = (await modelInfos(downloads)).find((m) => m.id === id);
+async function modelInfo(installs: Installs, id: string): Promise<ModelInfo> {
+  const info = (await modelInfos(installs)).find((m) => m.id === id);
   if (!info) throw new Error(`unknown model "${id}"`);
   return info;
 }
 
-async function handle(req: BackgroundRequest, engines: EngineHost, downloads: Downloads): Promise<BackgroundReplies[BackgroundRequest['type']]> {
+async function handle(req: BackgroundRequest, engines: EngineHost, installs: Installs): Promise<BackgroundReplies[BackgroundRequest['type']]> {
   switch (req.type) {
     case 'qa/ask':
       return askPage(engines, req);
@@ -51,13 +53,13 @@ async function handle(req: BackgroundRequest, engines: EngineHost, downloads: Do
     case 'tab/info':
       return tabInfo(req.tabId);
     case 'models/list':
-      return { models: await modelInfos(downloads), storageBytes: await storageBytes(), hubBaseUrl: (await getSettings()).hubBaseUrl };
+      return { models: await modelInfos(installs), storageBytes: await storageBytes(), hubBaseUrl: (await getSettings()).hubBaseUrl };
     case 'models/download':
       registryEntry(req.modelId);
-      await downloads.start(req.modelId);
-      return { installed: await modelInfo(downloads, req.modelId) };
+      await installs.download(req.modelId);
+      return { installed: await modelInfo(installs, req.modelId) };
     case 'models/cancel-download':
-      return { cancelled: downloads.cancel(req.modelId) };
+      return { cancelled: installs.cancel(req.modelId) };
     case 'models/remove': {
       registryEntry(req.modelId);
       await engines.unload(req.modelId);
@@ -75,8 +77,10 @@ async function handle(req: BackgroundRequest, engines: EngineHost, downloads: Do
       return { loading: true };
     }
     case 'models/imported': {
-      // the options page stored the files; prove they load before calling the model installed
+      // the options page stored the files: complete the install, and prove it loads before calling it installed
+      registryEntry(req.modelId);
       await engines.unload(req.modelId);
+      await installs.completeImport(req.modelId, req.files);
       try {
         await engines.model(req.modelId);
       } catch (err) {
@@ -85,14 +89,14 @@ async function handle(req: BackgroundRequest, engines: EngineHost, downloads: Do
       } finally {
         broadcast({ type: 'event/models-changed' });
       }
-      return { installed: await modelInfo(downloads, req.modelId) };
+      return { installed: await modelInfo(installs, req.modelId) };
     }
   }
 }
 
-export function listen(engines: EngineHost, downloads: Downloads): void {
+export function listen(engines: EngineHost, installs: Installs): void {
   browser.runtime.onMessage.addListener((msg: unknown, sender: Runtime.MessageSender): Promise<Reply<unknown>> | undefined => {
     if (!isOwnSender(sender) || !isBackgroundRequest(msg)) return undefined;
-    return toReply(() => handle(msg, engines, downloads));
+    return toReply(() => handle(msg, engines, installs));
   });
 }

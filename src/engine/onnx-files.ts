@@ -8,3 +8,13 @@ export const ONNX_FILES: Record<OnnxVariant, readonly string[]> = {
   fp32: ['onnx/model.onnx', 'model.onnx'],
   quantized: ['onnx/model_quantized.onnx', 'model_quantized.onnx'],
 };
+
+/** The ONNX file to load among a model's files: the preferred variant's if it has one, else the other's. */
+export function pickOnnxFile(paths: readonly string[], preferred: OnnxVariant): { variant: OnnxVariant; path: string } | undefined {
+  const other: OnnxVariant = preferred === 'fp32' ? 'quantized' : 'fp32';
+  for (const variant of [preferred, other]) {
+    const path = ONNX_FILES[variant].find((p) => paths.includes(p));
+    if (path) return { variant, path };
+  }
+  return undefined;
+}

@@ -6,37 +6,45 @@
 // its loaded models and prepared pages while it lives, also across service-worker restarts.
 //
 // Only part of chrome.runtime is available in an offscreen document (messaging, getURL, id: no storage, no
-// getManifest): model records come with each request, the model bytes are read from Cache Storage (shared
-// with the extension's other contexts).
+// getManifest): model records come with each request, with the ONNX variant to run (the background reads the
+// precision setting), and the model bytes are read from Cache Storage (shared with the extension's other contexts).
 import * as ort from 'onnxruntime-web';
 import browser, { type Runtime } from 'webextension-polyfill';
 import { EngineHost } from '../background/engines.js';
 import { LocalInference, type Progress } from '../background/inference.js';
 import { toReply } from '../shared/messaging.js';
 import { modelSource } from '../shared/model-store.js';
-import { isOffscreenRequest, type ModelRecord, type OffscreenModelRef, type OffscreenProgress, type OffscreenReplies, type OffscreenRequest, type Reply } from '../shared/protocol.js';
+import { isOffscreenRequest, type OffscreenModelRef, type OffscreenProgress, type OffscreenReplies, type OffscreenRequest, type Reply } from '../shared/protocol.js';
 import { registryEntry } from '../shared/registry.js';
 
 /** The threads the background asked for (?threads=N), used only where threads can work. */
 const requestedThreads = Math.max(1, Math.min(4, Number(new URL(location.href).searchParams.get('threads')) || 1));
 const numThreads = globalThis.crossOriginIsolated ? requestedThreads : 1;
 
-const records = new Map<string, ModelRecord>();
+/** The latest request's record and variant of each model */
+const refs = new Map<string, OffscreenModelRef>();
 const engines = new EngineHost({
   numThreads,
   keepAlive: false,
-  source: (modelId) => modelSource(registryEntry(modelId), records.get(modelId)),
+  toLoad: async (modelId) => {
+    const ref = refs.get(modelId);
+    if (!ref) throw new Error(`no request has named the model "${modelId}"`);
+    return { source: await modelSource(registryEntry(modelId), ref.record), variant: ref.variant };
+  },
 });
 const local = new LocalInference(engines, 'offscreen');
 
-/** Takes the record the background sent; a model that was replaced since it was loaded is loaded again. */
+/**
+ * Takes the record and variant the background sent; a model that was replaced since it was loaded is loaded
+ * again (a changed variant alone: EngineHost switches the model's precision itself).
+ */
 async function use(ref: OffscreenModelRef): Promise<void> {
-  const known = records.get(ref.modelId);
+  const known = refs.get(ref.modelId)?.record;
   if (known && (known.installedAt !== ref.record.installedAt || known.source !== ref.record.source)) {
     await engines.unload(ref.modelId);
     local.forget();
   }
-  records.set(ref.modelId, ref.record);
+  refs.set(ref.modelId, { modelId: ref.modelId, record: ref.record, variant: ref.variant });
 }
 
 function progressFor(requestId: string): Progress {
@@ -67,7 +75,7 @@ async function handle(req: OffscreenRequest): Promise<OffscreenReplies[Offscreen
       return { cancelled: engines.cancel(req.requestId) };
     case 'offscreen/unload': {
       const unloaded = engines.isLoaded(req.modelId);
-      records.delete(req.modelId);
+      refs.delete(req.modelId);
       await engines.unload(req.modelId);
       local.forget();
       return { unloaded };
@@ -79,7 +87,8 @@ async function handle(req: OffscreenRequest): Promise<OffscreenReplies[Offscreen
         // what onnxruntime-web was set to (it is set when the first model loads)
         numThreads: ort.env.wasm.numThreads ?? numThreads,
         hardwareConcurrency: navigator.hardwareConcurrency,
-        loadedModels: [...records.keys()].filter((id) => engines.isLoaded(id)),
+        loadedModels: [...refs.keys()].filter((id) => engines.isLoaded(id)),
+        onnxFiles: await engines.onnxFiles(),
       };
   }
 }

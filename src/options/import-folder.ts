@@ -1,5 +1,5 @@
 // Reading a model folder the user picked (<input type=file webkitdirectory>) into { path, bytes } pairs
-// relative to the folder, as importModelFiles expects them.
+// relative to the folder, as storeImportedFiles expects them.
 import { ONNX_FILES } from '../engine/onnx-files.js';
 
 const WANTED_ONNX = new Set<string>([...ONNX_FILES.fp32, ...ONNX_FILES.quantized]);
@@ -14,7 +14,7 @@ export function relativePath(file: File): string {
 /**
  * Only the files a model can use are read: folders from the hub also hold other weight formats
  * (safetensors, PyTorch, TF, fp16/int4 ONNX variants) of 100 MB and more each, and reading those would take
- * memory and time for nothing. importModelFiles decides what is kept among these.
+ * memory and time for nothing. storeImportedFiles decides what is kept among these.
  */
 export function isModelFile(path: string): boolean {
   if (WANTED_ONNX.has(path)) return true;

@@ -1,13 +1,14 @@
 // One model in the options page: what it is, its install state, and Download / Remove / Import folder.
 // Built once per model and updated in place, so progress events move the bar without stealing focus.
 import { sendToBackground } from '../shared/messaging.js';
-import { importModelFiles } from '../shared/model-store.js';
+import { storeImportedFiles } from '../shared/model-store.js';
+import { precisionText } from '../shared/precision.js';
 import type { ModelInfo } from '../shared/protocol.js';
 import { registryEntry } from '../shared/registry.js';
 import { h, replaceChildren, type Child } from '../ui/dom.js';
 import { errorText, formatBytes, formatBytesProgress, formatDate } from '../ui/format.js';
 import { icon } from '../ui/icons.js';
-import { sourceLabel, taskLabel, type ModelsStore } from '../ui/models.js';
+import { installProgressText, sourceLabel, taskLabel, type ModelsStore } from '../ui/models.js';
 import { notice } from '../ui/notice.js';
 import { progressView, type ProgressView } from '../ui/progress.js';
 import { readFolder } from './import-folder.js';
@@ -88,7 +89,7 @@ export class ModelCard {
   private key(): string {
     const s = this.info.state;
     const busy = this.busy?.kind ?? '';
-    return `${s.kind}|${s.kind === 'installed' ? `${s.source}|${s.installedAt}` : ''}|${busy}`;
+    return `${s.kind}|${s.kind === 'installed' ? `${s.source}|${s.installedAt}|${s.precision ? precisionText(s.precision) : ''}` : ''}|${busy}`;
   }
 
   private render(): void {
@@ -136,6 +137,7 @@ export class ModelCard {
       replaceChildren(
         this.body,
         h('p', { class: 'installed-line', 'data-testid': 'installed-line' }, icon('check', 'icon icon-ok'), `${sourceLabel(s.source)} · ${formatBytes(s.bytes)} · ${formatDate(s.installedAt)}`),
+        s.precision ? h('p', { class: 'muted small', 'data-testid': 'model-precision', 'data-precision': s.precision.precision }, `Runs ${precisionText(s.precision)}`) : null,
       );
       replaceChildren(
         this.actions,
@@ -156,15 +158,16 @@ export class ModelCard {
 
   private setProgress(): void {
     if (!this.progress) return;
-    if (this.busy?.kind === 'import') {
+    const s = this.info.state;
+    if (this.busy?.kind === 'import' && s.kind !== 'downloading') {
       const b = this.busy;
       this.progress.set(b.done, b.total, b.step, b.total ? formatBytesProgress(b.done, b.total) : '');
       return;
     }
-    const s = this.info.state;
+    // a download, or the background completing an import (the int8 step)
     if (s.kind !== 'downloading') return;
-    const started = s.loaded > 0 || s.total !== undefined;
-    this.progress.set(s.loaded, s.total, this.cancelling ? 'Cancelling…' : started ? 'Downloading' : 'Starting…', started ? formatBytesProgress(s.loaded, s.total) : '');
+    const { label, detail } = installProgressText(s);
+    this.progress.set(s.loaded, s.total, this.cancelling ? 'Cancelling…' : label, detail);
   }
 
   private setBusy(busy: Busy | undefined): void {
@@ -179,7 +182,7 @@ export class ModelCard {
 
   private async download(): Promise<void> {
     this.setError(undefined);
-    this.store.setState(this.info.id, { kind: 'downloading', loaded: 0, total: undefined });
+    this.store.setState(this.info.id, { kind: 'downloading', step: 'download', loaded: 0, total: undefined });
     try {
       const { installed } = await sendToBackground({ type: 'models/download', modelId: this.info.id });
       this.store.put(installed);
@@ -232,9 +235,9 @@ export class ModelCard {
       step('Reading the folder', 0, undefined);
       const read = await readFolder(files, (done, total) => step('Reading the folder', done, total));
       step('Storing on this device', 0, undefined);
-      await importModelFiles(registryEntry(this.info.id), read, (done, total) => step('Storing on this device', done, total));
+      const stored = await storeImportedFiles(registryEntry(this.info.id), read, (done, total) => step('Storing on this device', done, total));
       step('Checking that the model loads', 0, undefined);
-      const { installed } = await sendToBackground({ type: 'models/imported', modelId: this.info.id });
+      const { installed } = await sendToBackground({ type: 'models/imported', modelId: this.info.id, files: stored });
       this.busy = undefined;
       this.store.put(installed);
       this.render();

@@ -93,18 +93,25 @@ function setupDefaults(): void {
   const cls = byId<HTMLSelectElement>('classify-model');
   fill(qa, ['qa'], settings.qaModelId);
   fill(cls, ['zero-shot', 'classify'], settings.classifyModelId);
+  const precision = byId<HTMLSelectElement>('precision');
+  precision.value = settings.precision;
   const out = byId('defaults-status');
-  const save = async (patch: Partial<Settings>) => {
+  const save = async (patch: Partial<Settings>, saved: string) => {
     try {
       settings = await updateSettings(patch);
       markDefaults();
-      status(out, 'Saved. The popup uses it from the next time it opens.');
+      status(out, saved);
     } catch (err) {
       status(out, errorText(err), 'error');
     }
   };
-  qa.addEventListener('change', () => void save({ qaModelId: qa.value }));
-  cls.addEventListener('change', () => void save({ classifyModelId: cls.value }));
+  const nextOpen = 'Saved. The popup uses it from the next time it opens.';
+  qa.addEventListener('change', () => void save({ qaModelId: qa.value }, nextOpen));
+  cls.addEventListener('change', () => void save({ classifyModelId: cls.value }, nextOpen));
+  precision.addEventListener('change', () => {
+    // the cards say which file each model runs: ask the background again
+    void save({ precision: precision.value as Settings['precision'] }, 'Saved. The next question or classification runs with it.').then(() => store.refresh());
+  });
 }
 
 function setupHub(): void {

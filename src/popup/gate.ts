@@ -4,9 +4,9 @@
 import { sendToBackground } from '../shared/messaging.js';
 import type { ModelInfo } from '../shared/protocol.js';
 import { h, replaceChildren } from '../ui/dom.js';
-import { errorText, formatBytes, formatBytesProgress } from '../ui/format.js';
+import { errorText, formatBytes } from '../ui/format.js';
 import { icon } from '../ui/icons.js';
-import { modelOrigin, type ModelsStore } from '../ui/models.js';
+import { installProgressText, modelOrigin, type ModelsStore } from '../ui/models.js';
 import { notice } from '../ui/notice.js';
 import { progressView, type ProgressView } from '../ui/progress.js';
 
@@ -178,10 +178,9 @@ export class ModelGate {
 
   private setProgress(info: ModelInfo): void {
     if (!this.progress) return;
-    const s = info.state;
-    const loaded = s.kind === 'downloading' ? s.loaded : 0;
-    const total = s.kind === 'downloading' ? s.total : undefined;
-    this.progress.set(loaded, total, loaded === 0 && total === undefined ? 'Starting…' : 'Downloading', loaded === 0 && total === undefined ? '' : formatBytesProgress(loaded, total));
+    const s = info.state.kind === 'downloading' ? info.state : { step: 'download' as const, loaded: 0, total: undefined };
+    const { label, detail } = installProgressText(s);
+    this.progress.set(s.loaded, s.total, label, detail);
   }
 
   private dismiss(): void {

@@ -1,34 +1,38 @@
 // Model files on the device. Bytes live in Cache Storage (shared by the background and the extension's
 // pages, survives restarts, works offline); which models are complete lives in storage.local, written only
 // after every file is stored, so an interrupted download or import never looks installed.
-// Used by the background (downloads, loading) and the options page (importing a folder from disk).
+// A model whose registry entry says "int8": "on-device" gets its int8 file made here, from the stored fp32 file,
+// as the last step of the same install.
+// Used by the background (downloads, imports, loading) and the options page (storing a folder from disk).
 import browser from 'webextension-polyfill';
 import type { ModelSource } from '../engine/model.js';
-import { ONNX_FILES } from '../engine/onnx-files.js';
-import { hubFileUrl, type RegistryEntry } from './registry.js';
+import { ONNX_FILES, type OnnxVariant } from '../engine/onnx-files.js';
+import { quantizeOnnxAsync } from '../engine/quantize.js';
+import { onnxVariantOf, precisionInUse } from './precision.js';
+import type { ModelRecord, StoredFile } from './protocol.js';
+import { hubFileUrl, onDeviceInt8Source, registryEntry, type RegistryEntry } from './registry.js';
+import { getSettings } from './settings.js';
 
 const CACHE_NAME = 'lens-models-v1';
 const RECORDS_KEY = 'installedModels';
 // Cache keys only: never fetched (".invalid" cannot resolve).
 const KEY_ORIGIN = 'https://models.lens.invalid';
 
-export interface StoredFile {
-  path: string;
-  size: number;
-  sha256?: string;
-}
-
-export interface InstalledModel {
-  id: string;
-  source: 'hub' | 'import' | 'bundled';
-  files: StoredFile[];
-  bytes: number;
-  installedAt: number;
-  /** for hub downloads: where from */
-  url?: string;
-}
+export type { StoredFile };
+export type InstalledModel = ModelRecord;
 
 export type Progress = (done: number, total: number | undefined) => void;
+
+export interface InstallOptions {
+  signal?: AbortSignal;
+  /** bytes downloaded */
+  onProgress?: Progress;
+  /** the on-device int8 step: bytes of fp32 weights quantized */
+  onOptimize?: Progress;
+}
+
+/** The file the on-device int8 step writes. */
+const ON_DEVICE_INT8_PATH = ONNX_FILES.quantized[0];
 
 function cacheKey(id: string, path: string): string {
   return `${KEY_ORIGIN}/${encodeURIComponent(id)}/${path.split('/').map(encodeURIComponent).join('/')}`;
@@ -73,6 +77,16 @@ async function deleteFiles(id: string, paths: readonly string[]): Promise<void> 
   const keys = await cache.keys();
   const prefix = cacheKey(id, '');
   await Promise.all(keys.filter((k) => k.url.startsWith(prefix) || paths.some((p) => k.url === cacheKey(id, p))).map((k) => cache.delete(k)));
+}
+
+/** An installed model's record and which of its ONNX files to run under the precision setting. */
+export async function loadPlan(modelId: string): Promise<{ record: InstalledModel; variant: OnnxVariant }> {
+  const entry = registryEntry(modelId);
+  const record = (await installedModels())[modelId];
+  if (!record) throw new Error(`the model "${entry.name}" is not installed; download it first`);
+  const use = precisionInUse(record, (await getSettings()).precision);
+  if (!use) throw new Error(`the installed model "${entry.name}" has no ONNX file; remove it and download it again`);
+  return { record, variant: onnxVariantOf(use.precision) };
 }
 
 /**
@@ -145,7 +159,7 @@ async function readBody(res: Response, onChunk: (bytes: number) => void): Promis
  * Content-Length and its sha256 when the registry or the hub states one. On any failure or cancel the
  * partial files are deleted and nothing is recorded.
  */
-export async function downloadModel(entry: RegistryEntry, hubBaseUrl: string, options: { signal?: AbortSignal; onProgress?: Progress } = {}): Promise<InstalledModel> {
+export async function downloadModel(entry: RegistryEntry, hubBaseUrl: string, options: InstallOptions = {}): Promise<InstalledModel> {
   const cache = await caches.open(CACHE_NAME);
   const estimates = entry.files.map((f) => f.size ?? 0);
   const total = () => estimates.reduce((a, b) => a + b, 0);
@@ -185,22 +199,63 @@ export async function downloadModel(entry: RegistryEntry, hubBaseUrl: string, op
       await cache.put(cacheKey(entry.id, file.path), new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { 'content-type': 'application/octet-stream' } }));
       stored.push({ path: file.path, size: bytes.length, sha256 });
     }
-    const record: InstalledModel = { id: entry.id, source: 'hub', files: stored, bytes: done, installedAt: Date.now(), url: hubFileUrl(hubBaseUrl, entry, '') };
-    await writeRecord(record);
-    return record;
+    return await completeInstall(entry, cache, { source: 'hub', files: stored, url: hubFileUrl(hubBaseUrl, entry, '') }, options);
   } catch (err) {
     await deleteFiles(entry.id, stored.map((f) => f.path));
     throw err;
   }
 }
 
+/**
+ * The last step of a download or import, its files stored: makes the int8 file where the registry asks for it,
+ * then writes the record. A failed int8 step leaves the model installed with its fp32 file and the reason in
+ * the record (logged too); a cancel throws, and the caller deletes the files.
+ */
+async function completeInstall(entry: RegistryEntry, cache: Cache, stored: Pick<InstalledModel, 'source' | 'files' | 'url'>, options: InstallOptions): Promise<InstalledModel> {
+  const files = [...stored.files];
+  let int8Error: string | undefined;
+  const fp32Path = onDeviceInt8Source(entry, files.map((f) => f.path));
+  if (fp32Path) {
+    try {
+      files.push(await storeOnDeviceInt8(entry, cache, fp32Path, options));
+    } catch (err) {
+      if (options.signal?.aborted) throw new Error('download cancelled');
+      int8Error = err instanceof Error ? err.message : String(err);
+      console.warn(`Lens: ${entry.name} is installed with its fp32 weights only: making its int8 file on this device failed: ${int8Error}`);
+    }
+  }
+  options.signal?.throwIfAborted();
+  const record: InstalledModel = {
+    id: entry.id,
+    ...stored,
+    files,
+    bytes: files.reduce((sum, f) => sum + f.size, 0),
+    installedAt: Date.now(),
+    ...(int8Error === undefined ? {} : { int8Error }),
+  };
+  await writeRecord(record);
+  return record;
+}
+
+/** Quantizes the stored fp32 ONNX file to int8 (src/engine/quantize.ts) and stores it beside it. */
+async function storeOnDeviceInt8(entry: RegistryEntry, cache: Cache, fp32Path: string, options: InstallOptions): Promise<StoredFile> {
+  options.onOptimize?.(0, undefined);
+  const res = await cache.match(cacheKey(entry.id, fp32Path));
+  if (!res) throw new Error(`${fp32Path} is missing from storage`);
+  const fp32 = new Uint8Array(await res.arrayBuffer());
+  const { bytes } = await quantizeOnnxAsync(fp32, { signal: options.signal, onProgress: (p) => options.onOptimize?.(p.done, p.total) });
+  await cache.put(cacheKey(entry.id, ON_DEVICE_INT8_PATH), new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { 'content-type': 'application/octet-stream' } }));
+  return { path: ON_DEVICE_INT8_PATH, size: bytes.length, sha256: await sha256Hex(bytes), derived: 'int8' };
+}
+
 const TOKENIZER_FILES = ['config.json', 'vocab.txt', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json'];
 
 /**
- * Stores a model folder the user picked on disk. Only the files the engine reads are kept (not e.g.
- * model.safetensors). Checks the folder has what a model needs before storing anything.
+ * Stores the files of a model folder the user picked on disk (the options page does this; the background then
+ * completes the install with completeImport). Only the files the engine reads are kept (not e.g.
+ * model.safetensors). Checks the folder has what a model needs before storing anything; replaces an installed copy.
  */
-export async function importModelFiles(entry: RegistryEntry, files: ReadonlyArray<{ path: string; bytes: Uint8Array }>, onProgress?: (done: number, total: number) => void): Promise<InstalledModel> {
+export async function storeImportedFiles(entry: RegistryEntry, files: ReadonlyArray<{ path: string; bytes: Uint8Array }>, onProgress?: (done: number, total: number) => void): Promise<StoredFile[]> {
   const byPath = new Map(files.map((f) => [f.path.replace(/^\.?\//, ''), f.bytes]));
   const onnx = [...ONNX_FILES.fp32, ...ONNX_FILES.quantized].filter((p) => byPath.has(p));
   const problems: string[] = [];
@@ -227,11 +282,20 @@ export async function importModelFiles(entry: RegistryEntry, files: ReadonlyArra
       done += bytes.length;
       onProgress?.(done, total);
     }
-    const record: InstalledModel = { id: entry.id, source: 'import', files: stored, bytes: total, installedAt: Date.now() };
-    await writeRecord(record);
-    return record;
+    return stored;
   } catch (err) {
     await deleteFiles(entry.id, keep);
+    throw err;
+  }
+}
+
+/** Completes the install of an imported folder's stored files (on-device int8, the record); deletes them if that fails. */
+export async function completeImport(entry: RegistryEntry, stored: StoredFile[], options: InstallOptions = {}): Promise<InstalledModel> {
+  const cache = await caches.open(CACHE_NAME);
+  try {
+    return await completeInstall(entry, cache, { source: 'import', files: stored }, options);
+  } catch (err) {
+    await deleteFiles(entry.id, stored.map((f) => f.path));
     throw err;
   }
 }

@@ -1,9 +1,24 @@
 // The one typed message protocol of the extension. Every part (background, content script, popup, options)
 // imports its types from here; the background validates what it receives with isRequest().
 import type { LabelScore } from '../engine/classify.js';
+import type { OnnxVariant } from '../engine/onnx-files.js';
 import type { Passage } from '../engine/qa/document.js';
 
 export type ModelTask = 'qa' | 'zero-shot' | 'classify';
+
+/** Which weights run: int8 (about twice as fast in WebAssembly) or fp32 (the published weights exactly). */
+export type Precision = 'int8' | 'fp32';
+
+/** The ONNX file a model runs with under the current precision setting. */
+export interface PrecisionInUse {
+  precision: Precision;
+  /** the ONNX file, e.g. onnx/model_quantized.onnx */
+  path: string;
+  /** quantized on this device from the fp32 file (registry "int8": "on-device") */
+  derived: boolean;
+  /** why it is not the precision the setting asks for, in words for people */
+  note?: string;
+}
 
 /** Where a page's question is answered from: the whole readable page, or the user's selection. */
 export type Scope = 'page' | 'selection';
@@ -26,8 +41,11 @@ export interface ModelFileStatus {
 
 export type InstallState =
   | { kind: 'absent' }
-  | { kind: 'downloading'; loaded: number; total: number | undefined }
-  | { kind: 'installed'; source: 'hub' | 'import' | 'bundled'; bytes: number; installedAt: number };
+  /** being installed: its files downloading, then (registry "int8": "on-device") the int8 file being made; loaded/total in the step's unit (bytes) */
+  | { kind: 'downloading'; step: InstallStep; loaded: number; total: number | undefined }
+  | { kind: 'installed'; source: 'hub' | 'import' | 'bundled'; bytes: number; installedAt: number; precision?: PrecisionInUse };
+
+export type InstallStep = 'download' | 'optimize';
 
 export interface ModelInfo {
   id: string;
@@ -48,7 +66,7 @@ export interface ProgressEvent {
   /** the request it belongs to, or the model being downloaded */
   requestId?: string;
   modelId?: string;
-  phase: 'download' | 'load' | 'extract' | 'read' | 'classify';
+  phase: InstallStep | 'load' | 'extract' | 'read' | 'classify';
   /** done so far and total, in the phase's unit (bytes, windows, texts); total undefined when unknown */
   done: number;
   total: number | undefined;
@@ -137,10 +155,14 @@ export interface ModelRemoveRequest {
   modelId: string;
 }
 
-/** Sent by the options page after it stored an imported folder itself (Cache Storage is shared). */
+/**
+ * Sent by the options page after it stored an imported folder's files itself (Cache Storage is shared): the
+ * background completes the install (on-device int8 where the registry asks for it, the record) and loads it.
+ */
 export interface ModelImportedRequest {
   type: 'models/imported';
   modelId: string;
+  files: StoredFile[];
 }
 
 /** Sent when the popup opens: start loading the task's model (if installed) while the user types. */
@@ -264,20 +286,34 @@ export interface ContentReplies {
 // and the extension's pages ignore the 'offscreen/' prefix. Model records travel with each request because an
 // offscreen document can use chrome.runtime only (no storage.local); the bytes it reads from Cache Storage.
 
-/** An installed model's record, as the model store keeps it (its InstalledModel; not imported: Node code reads this file). */
+/** A file of an installed model in Cache Storage. */
+export interface StoredFile {
+  path: string;
+  size: number;
+  sha256?: string;
+  /** made on this device, not downloaded or imported: 'int8' = quantized from the model's fp32 ONNX file */
+  derived?: 'int8';
+}
+
+/** An installed model's record, as the model store keeps it in storage.local. */
 export interface ModelRecord {
   id: string;
   source: 'hub' | 'import' | 'bundled';
-  files: Array<{ path: string; size: number; sha256?: string }>;
+  files: StoredFile[];
+  /** all its stored files, the ones made on this device included */
   bytes: number;
   installedAt: number;
+  /** for hub downloads: where from */
   url?: string;
+  /** the on-device int8 step failed: why (the model is installed with its fp32 file) */
+  int8Error?: string;
 }
 
-/** The model a request is for, with its record (the offscreen document cannot read storage.local). */
+/** The model a request is for, with its record (the offscreen document cannot read storage.local) and which ONNX file to run. */
 export interface OffscreenModelRef {
   modelId: string;
   record: ModelRecord;
+  variant: OnnxVariant;
 }
 
 export interface OffscreenQaRequest extends OffscreenModelRef {
@@ -335,6 +371,8 @@ export interface OffscreenStatusReply {
   numThreads: number;
   hardwareConcurrency: number;
   loadedModels: string[];
+  /** the ONNX file each loaded model runs, by model id */
+  onnxFiles: Record<string, string>;
 }
 
 export type OffscreenRequest = OffscreenQaRequest | OffscreenPrewarmRequest | OffscreenClassifyRequest | OffscreenCancelRequest | OffscreenUnloadRequest | OffscreenStatusRequest;
@@ -365,7 +403,7 @@ export function isOffscreenRequest(msg: unknown): msg is OffscreenRequest {
   const m = msg as Record<string, unknown>;
   if (typeof m.type !== 'string' || !OFFSCREEN_TYPES.has(m.type)) return false;
   const str = (k: string) => typeof m[k] === 'string';
-  const ref = () => str('modelId') && typeof m.record === 'object' && m.record !== null;
+  const ref = () => str('modelId') && typeof m.record === 'object' && m.record !== null && (m.variant === 'fp32' || m.variant === 'quantized');
   switch (m.type as OffscreenRequest['type']) {
     case 'offscreen/qa':
       return ref() && str('requestId') && str('cacheKey') && str('text') && Array.isArray(m.passages) && str('question') && Number.isInteger(m.topK);
@@ -425,8 +463,9 @@ export function isBackgroundRequest(msg: unknown): msg is BackgroundRequest {
     case 'models/download':
     case 'models/cancel-download':
     case 'models/remove':
-    case 'models/imported':
       return str('modelId');
+    case 'models/imported':
+      return str('modelId') && Array.isArray(m.files) && m.files.every(isStoredFile);
     case 'models/prewarm':
       return m.task === 'qa' || m.task === 'classify';
     case 'tab/info':
@@ -434,6 +473,13 @@ export function isBackgroundRequest(msg: unknown): msg is BackgroundRequest {
     case 'qa/highlight':
       return int('tabId') && str('snapshotId') && int('start') && int('end');
   }
+}
+
+function isStoredFile(f: unknown): boolean {
+  if (typeof f !== 'object' || f === null) return false;
+  const { path, size, sha256, derived } = f as Record<string, unknown>;
+  // the page stores what it imports; only the background makes files on the device
+  return typeof path === 'string' && Number.isInteger(size) && (sha256 === undefined || typeof sha256 === 'string') && derived === undefined;
 }
 
 export function isContentRequest(msg: unknown): msg is ContentRequest {

@@ -1,5 +1,6 @@
 // The model registry (models/registry.json): which models exist, where on the hub, which files.
 import registryJson from '../../models/registry.json' with { type: 'json' };
+import { ONNX_FILES } from '../engine/onnx-files.js';
 import type { ModelTask } from './protocol.js';
 
 export interface RegistryFile {
@@ -22,6 +23,11 @@ export interface RegistryEntry {
   description: string;
   labels?: string[];
   files: RegistryFile[];
+  /**
+   * 'on-device': the hub publishes only fp32, so after the files are stored the extension quantizes the fp32 ONNX
+   * file to int8 (src/engine/quantize.ts) and stores it as onnx/model_quantized.onnx, part of the same install.
+   */
+  int8?: 'on-device';
 }
 
 export function parseRegistry(json: unknown): RegistryEntry[] {
@@ -39,6 +45,13 @@ export function parseRegistry(json: unknown): RegistryEntry[] {
     for (const f of m.files) {
       if (typeof f.path !== 'string' || f.path.startsWith('/') || f.path.split('/').includes('..')) throw new Error(`model registry entry ${m.id}: bad file path ${JSON.stringify(f.path)}`);
     }
+    if (m.int8 !== undefined) {
+      if (m.int8 !== 'on-device') throw new Error(`model registry entry ${m.id}: "int8" must be "on-device" (got ${JSON.stringify(m.int8)})`);
+      const paths = m.files.map((f) => f.path);
+      if (!paths.some((p) => ONNX_FILES.fp32.includes(p))) throw new Error(`model registry entry ${m.id}: "int8": "on-device" needs an fp32 ONNX file to quantize (${ONNX_FILES.fp32.join(' or ')})`);
+      const quantized = paths.find((p) => ONNX_FILES.quantized.includes(p));
+      if (quantized) throw new Error(`model registry entry ${m.id}: "int8": "on-device" with the hub's ${quantized} as well; list one or the other`);
+    }
     return m as RegistryEntry;
   });
 }
@@ -49,6 +62,15 @@ export function registryEntry(id: string): RegistryEntry {
   const entry = REGISTRY.find((m) => m.id === id);
   if (!entry) throw new Error(`unknown model "${id}" (known: ${REGISTRY.map((m) => m.id).join(', ')})`);
   return entry;
+}
+
+/**
+ * The fp32 ONNX file to quantize on the device after an install, for an entry with "int8": "on-device" whose
+ * stored files have no int8 file yet (a folder import may bring its own); undefined when there is nothing to do.
+ */
+export function onDeviceInt8Source(entry: RegistryEntry, storedPaths: readonly string[]): string | undefined {
+  if (entry.int8 !== 'on-device' || storedPaths.some((p) => ONNX_FILES.quantized.includes(p))) return undefined;
+  return ONNX_FILES.fp32.find((p) => storedPaths.includes(p));
 }
 
 /** Download size as the registry states it. */

@@ -1,6 +1,8 @@
 // User settings, kept in storage.local (on the device; never synced).
 import browser from 'webextension-polyfill';
 import { checkHubUrl, checkLabels } from './checks.js';
+import { PRECISIONS, checkPrecision } from './precision.js';
+import type { Precision } from './protocol.js';
 
 export { checkHubUrl, checkLabels };
 
@@ -13,6 +15,8 @@ export interface Settings {
   /** candidate labels for zero-shot classification */
   zeroShotLabels: string[];
   multiLabel: boolean;
+  /** which weights run where a model has both: int8 (about 2x faster) or fp32 (the published weights) */
+  precision: Precision;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -21,18 +25,21 @@ export const DEFAULT_SETTINGS: Settings = {
   classifyModelId: 'mobilebert-mnli',
   zeroShotLabels: ['positive', 'negative', 'neutral'],
   multiLabel: false,
+  precision: 'int8',
 };
 
 const KEY = 'settings';
 
 export async function getSettings(): Promise<Settings> {
   const stored = (await browser.storage.local.get(KEY))[KEY] as Partial<Settings> | undefined;
-  return { ...DEFAULT_SETTINGS, ...(stored ?? {}) };
+  const settings = { ...DEFAULT_SETTINGS, ...(stored ?? {}) };
+  return PRECISIONS.includes(settings.precision) ? settings : { ...settings, precision: DEFAULT_SETTINGS.precision };
 }
 
 export async function updateSettings(patch: Partial<Settings>): Promise<Settings> {
   if (patch.hubBaseUrl !== undefined) patch = { ...patch, hubBaseUrl: checkHubUrl(patch.hubBaseUrl) };
   if (patch.zeroShotLabels !== undefined) patch = { ...patch, zeroShotLabels: checkLabels(patch.zeroShotLabels) };
+  if (patch.precision !== undefined) patch = { ...patch, precision: checkPrecision(patch.precision) };
   const next = { ...(await getSettings()), ...patch };
   await browser.storage.local.set({ [KEY]: next });
   return next;

@@ -1,8 +1,9 @@
 // The models as the background reports them (models/list), kept current from its events, for the popup and
-// the options page. Download progress events update the listed state in place, so a bar moves without a
-// round trip per event.
+// the options page. Install progress events (download, then the on-device int8 step) update the listed state
+// in place, so a bar moves without a round trip per event.
 import { onBackgroundEvent, sendToBackground } from '../shared/messaging.js';
-import type { BackgroundEvent, InstallState, ModelInfo, ModelsListReply, ModelTask, ProgressEvent } from '../shared/protocol.js';
+import type { BackgroundEvent, InstallState, InstallStep, ModelInfo, ModelsListReply, ModelTask, ProgressEvent } from '../shared/protocol.js';
+import { formatBytesProgress, formatPercent, fraction } from './format.js';
 
 export type StoreListener = () => void;
 
@@ -20,7 +21,7 @@ export class ModelsStore {
         void this.refresh();
         return;
       }
-      if (event.phase === 'download' && event.modelId) this.downloadProgress(event.modelId, event.done, event.total);
+      if ((event.phase === 'download' || event.phase === 'optimize') && event.modelId) this.installProgress(event.modelId, event.phase, event.done, event.total);
       onProgress?.(event);
     });
   }
@@ -73,12 +74,22 @@ export class ModelsStore {
     if (info) this.put({ ...info, state });
   }
 
-  private downloadProgress(id: string, loaded: number, total: number | undefined): void {
+  private installProgress(id: string, step: InstallStep, loaded: number, total: number | undefined): void {
     const info = this.get(id);
     // a late progress event must not turn a finished model back into a download
     if (!info || info.state.kind === 'installed') return;
-    this.put({ ...info, state: { kind: 'downloading', loaded, total } });
+    this.put({ ...info, state: { kind: 'downloading', step, loaded, total } });
   }
+}
+
+/** The progress bar's label and detail for a model being installed. */
+export function installProgressText(state: { step: InstallStep; loaded: number; total: number | undefined }): { label: string; detail: string } {
+  if (state.step === 'optimize') {
+    const f = fraction(state.loaded, state.total);
+    return { label: 'Optimizing for this device (int8)…', detail: f === undefined ? '' : formatPercent(f) };
+  }
+  const started = state.loaded > 0 || state.total !== undefined;
+  return { label: started ? 'Downloading' : 'Starting…', detail: started ? formatBytesProgress(state.loaded, state.total) : '' };
 }
 
 export function taskLabel(task: ModelTask): string {

@@ -1,5 +1,6 @@
 // The smaller end-to-end run in Firefox ESR (puppeteer-core over WebDriver BiDi): install dist/firefox,
-// download the QA model from the fake hub after consent, ask a SQuAD article page, see the answer marked.
+// download the QA model from the fake hub after consent (its int8 file is made on the device, in the event
+// page), ask a SQuAD article page, see the answer marked.
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -45,6 +46,15 @@ describe('the extension in Firefox ESR', { skip }, () => {
     assert.equal(server.requests.filter((r) => r.server === 'hub').length, 0, 'nothing downloaded before consent');
     await popup.locator('[data-testid="download"]').click();
     await popup.waitForSelector('#question', { visible: true, timeout: 60_000 });
+    const record = await options.evaluate(async () => {
+      const { browser } = globalThis as unknown as { browser: { storage: { local: { get(key: string): Promise<{ installedModels?: Record<string, { files: Array<{ path: string; size: number; derived?: string }>; bytes: number; int8Error?: string }> }> } } } };
+      return (await browser.storage.local.get('installedModels')).installedModels?.['mobilebert-squad2'];
+    });
+    assert.ok(record, 'the QA model is recorded as installed');
+    assert.equal(record.int8Error, undefined, `the int8 step did not fail (${record.int8Error})`);
+    const int8 = record.files.find((f) => f.path === 'onnx/model_quantized.onnx');
+    assert.equal(int8?.derived, 'int8', `the record lists the int8 file made on the device: ${JSON.stringify(record.files)}`);
+    assert.equal(record.bytes, record.files.reduce((sum, f) => sum + f.size, 0));
 
     const question = readFileSync(join(SQUAD_DIR, 'questions.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { question: string; article: number }).find((q) => q.article === 3)?.question ?? 'what is this about?';
     await popup.locator('#question').fill(question);

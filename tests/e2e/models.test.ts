@@ -1,16 +1,19 @@
 // Model management in Chromium, through the options page: a download the hub corrupts or cuts short is
-// refused and leaves nothing behind; a model folder imported from disk is used; removing frees the
-// storage; and a build with a bundled model answers with no download at all.
+// refused and leaves nothing behind; the QA model (fp32 on the hub) gets its int8 file made on the device,
+// which answers run unless the precision setting says fp32; a model folder imported from disk is used;
+// removing frees the storage; and a build with a bundled model answers with no download at all. With the
+// full-size QA model: the int8 step can be cancelled, and how long it takes is printed.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
+import { quantizeOnnx } from '../../src/engine/quantize.js';
 import { ROOT } from '../helpers/cli.js';
 import { chromiumUnavailable, launchChromium, type LensChromium } from './harness/chromium.js';
-import { hubFilePath, hubFiles, prepareHub } from './harness/models.js';
+import { FULL_SIZE_QA_HUB_DIR, hubFilePath, hubFiles, prepareHub } from './harness/models.js';
 import { startTestServer, type TestServer } from './harness/server.js';
 
 const skip = chromiumUnavailable();
@@ -34,6 +37,54 @@ async function cachedUrls(lens: LensChromium): Promise<string[]> {
     for (const name of await caches.keys()) for (const req of await (await caches.open(name)).keys()) out.push(req.url);
     return out;
   });
+}
+
+interface StoredFile {
+  path: string;
+  size: number;
+  sha256?: string;
+  derived?: string;
+}
+interface InstalledRecord {
+  source: string;
+  files: StoredFile[];
+  bytes: number;
+  int8Error?: string;
+}
+
+/** The model store's record of a model (storage.local), as the background wrote it. */
+async function installedRecord(lens: LensChromium, id: string): Promise<InstalledRecord | undefined> {
+  const sw = await lens.serviceWorker();
+  return sw.evaluate(async (modelId) => {
+    const { chrome } = globalThis as unknown as { chrome: { storage: { local: { get(key: string): Promise<Record<string, Record<string, unknown> | undefined>> } } } };
+    return (await chrome.storage.local.get('installedModels')).installedModels?.[modelId] as InstalledRecord | undefined;
+  }, id);
+}
+
+/** The record lists the fp32 file as stored and onnx/model_quantized.onnx as made on this device; bytes count both. */
+function assertOnDeviceInt8(record: InstalledRecord | undefined, fp32Path: string): void {
+  assert.ok(record, 'the model is recorded as installed');
+  assert.equal(record.int8Error, undefined, `the int8 step did not fail (${record.int8Error})`);
+  const fp32 = record.files.find((f) => f.path === fp32Path);
+  const int8 = record.files.find((f) => f.path === 'onnx/model_quantized.onnx');
+  assert.ok(fp32 && fp32.derived === undefined, `${fp32Path} is stored as it came`);
+  assert.ok(int8, `onnx/model_quantized.onnx is listed: ${JSON.stringify(record.files.map((f) => f.path))}`);
+  assert.equal(int8.derived, 'int8', 'marked as made on this device');
+  assert.match(int8.sha256 ?? '', /^[0-9a-f]{64}$/);
+  assert.ok(int8.size < fp32.size / 3, `int8 ${int8.size} bytes vs fp32 ${fp32.size}`);
+  assert.equal(record.bytes, record.files.reduce((sum, f) => sum + f.size, 0), 'the storage counted is every stored file, the int8 one included');
+}
+
+/** Collects, in an extension page, the install progress events of a model: "phase: message". */
+async function recordInstallPhases(page: Page, id: string): Promise<() => Promise<string[]>> {
+  await page.evaluate((modelId) => {
+    const seen: string[] = [];
+    (globalThis as unknown as { lensTestPhases: string[] }).lensTestPhases = seen;
+    chrome.runtime.onMessage.addListener((msg: { type?: string; modelId?: string; phase?: string; message?: string }) => {
+      if (msg.type === 'event/progress' && msg.modelId === modelId) seen.push(`${msg.phase}: ${msg.message}`);
+    });
+  }, id);
+  return () => page.evaluate(() => [...new Set((globalThis as unknown as { lensTestPhases: string[] }).lensTestPhases)]);
 }
 
 describe('model management in Chromium', { skip }, () => {
@@ -70,16 +121,63 @@ describe('model management in Chromium', { skip }, () => {
     });
   }
 
+  test('download: the QA model gets its int8 file made on the device, answers run it; precision fp32 runs model.onnx; removing deletes both', async () => {
+    const phases = await recordInstallPhases(options, QA);
+    await options.click(`${card(QA)} [data-testid="download"]`);
+    await options.waitForSelector(`${card(QA)}[data-state="installed"]`, { timeout: 60_000 });
+    const record = await installedRecord(lens, QA);
+    assertOnDeviceInt8(record, 'model.onnx');
+    assert.deepEqual(await phases(), ['download: Downloading MobileBERT SQuAD 2.0', 'optimize: Optimizing for this device (int8)…'], 'the int8 step is reported as its own phase, after the download');
+    assert.equal(await options.textContent(`${card(QA)} [data-testid="model-precision"]`), 'Runs int8, optimized on this device');
+    const urls = await cachedUrls(lens);
+    assert.ok(urls.some((u) => u.endsWith('/onnx/model_quantized.onnx')), 'the int8 file is in Cache Storage');
+    const list = await options.evaluate(() => chrome.runtime.sendMessage({ type: 'models/list' }));
+    assert.equal(list.value.storageBytes, record?.bytes, 'storage used counts both ONNX files');
+
+    const article = await lens.openPage(server.fixtureUrl('plain.html'));
+    const tabId = await lens.tabIdOf(article);
+    const askAndLoaded = async () => {
+      const reply = await options.evaluate((tab) => chrome.runtime.sendMessage({ type: 'qa/ask', requestId: crypto.randomUUID(), tabId: tab, question: 'what grows in the orchards?', scope: 'page' }), tabId);
+      assert.equal(reply.ok, true, JSON.stringify(reply));
+      assert.ok(reply.value.answers.length > 0, 'an answer came back');
+      // Chrome runs the model in the offscreen document: the ONNX file it loaded, and that it holds one copy
+      const sw = await lens.serviceWorker();
+      const status = await sw.evaluate(() => (globalThis as unknown as { chrome: { runtime: { sendMessage(m: object): Promise<{ ok: boolean; value: { loadedModels: string[]; onnxFiles: Record<string, string> } }> } } }).chrome.runtime.sendMessage({ type: 'offscreen/status' }));
+      assert.ok(status.ok, JSON.stringify(status));
+      assert.deepEqual(status.value.loadedModels, [QA]);
+      return status.value.onnxFiles;
+    };
+    assert.deepEqual(await askAndLoaded(), { [QA]: 'onnx/model_quantized.onnx' }, 'the default precision (int8) runs the file made on the device');
+
+    await options.selectOption('#precision', 'fp32');
+    await options.waitForFunction(() => /Saved/.test(document.querySelector('#defaults-status')?.textContent ?? ''));
+    await options.waitForFunction((sel) => document.querySelector(sel)?.textContent === 'Runs fp32, the published weights', `${card(QA)} [data-testid="model-precision"]`);
+    assert.deepEqual(await askAndLoaded(), { [QA]: 'model.onnx' }, 'fp32 runs the published file, in place of the int8 one');
+    await options.selectOption('#precision', 'int8');
+    assert.deepEqual(await askAndLoaded(), { [QA]: 'onnx/model_quantized.onnx' }, 'and back');
+    await article.close();
+
+    await options.click(`${card(QA)} [data-testid="remove"]`);
+    await options.click(`${card(QA)} [data-testid="confirm-remove"]`);
+    await options.waitForSelector(`${card(QA)}[data-state="absent"]`);
+    assert.deepEqual(await cachedUrls(lens), [], 'both ONNX files and the rest are gone from Cache Storage');
+    assert.equal(await installedRecord(lens, QA), undefined);
+  });
+
   test('a model folder imported from disk is stored, loads, and is used; removing it frees the storage', async () => {
     const folder = join(hubFilePath(hubDir, { repo: QA_REPO, revision: 'main', path: '' }));
     server.clearRequests();
     await options.setInputFiles(`${card(QA)} [data-testid="import-input"]`, folder);
     await options.waitForSelector(`${card(QA)}[data-state="installed"]`, { timeout: 60_000 });
     assert.match((await options.textContent(`${card(QA)} [data-testid="installed-line"]`)) ?? '', /Imported/i);
+    // the folder has only the fp32 model.onnx: the background made the int8 file as part of the import
+    const record = await installedRecord(lens, QA);
+    assert.equal(record?.source, 'import');
+    assertOnDeviceInt8(record, 'model.onnx');
     const onnx = (await hubFiles(hubDir)).find((f) => f.repo === QA_REPO && f.path === 'model.onnx');
     assert.ok(onnx);
     const list = await options.evaluate(() => chrome.runtime.sendMessage({ type: 'models/list' }));
-    assert.ok(list.value.storageBytes >= onnx.bytes, `storage used ${list.value.storageBytes} counts the model (${onnx.bytes} bytes of ONNX)`);
+    assert.equal(list.value.storageBytes, record?.bytes, `storage used counts the model (${onnx.bytes} bytes of fp32 ONNX and its int8 file)`);
 
     const article = await lens.openPage(server.fixtureUrl('plain.html'));
     const tabId = await lens.tabIdOf(article);
@@ -100,11 +198,97 @@ describe('model management in Chromium', { skip }, () => {
     assert.equal(after.value.storageBytes, 0);
   });
 
+  test('when the int8 step fails, the model is installed with its fp32 file, says why, and answers', async () => {
+    // a folder whose model.onnx is already quantized: it loads, but quantizing it again is refused
+    const folder = mkdtempSync(join(tmpdir(), 'lens-int8-fails-'));
+    try {
+      const source = hubFilePath(hubDir, { repo: QA_REPO, revision: 'main', path: '' });
+      cpSync(source, folder, { recursive: true });
+      writeFileSync(join(folder, 'model.onnx'), quantizeOnnx(new Uint8Array(readFileSync(join(source, 'model.onnx')))).bytes);
+      await options.setInputFiles(`${card(QA)} [data-testid="import-input"]`, folder);
+      await options.waitForSelector(`${card(QA)}[data-state="installed"]`, { timeout: 60_000 });
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+    const record = await installedRecord(lens, QA);
+    assert.match(record?.int8Error ?? '', /already quantized/, 'the failure is recorded');
+    assert.deepEqual(record?.files.filter((f) => f.path.endsWith('.onnx')).map((f) => f.path), ['model.onnx'], 'no int8 file is listed');
+    assert.match((await options.textContent(`${card(QA)} [data-testid="model-precision"]`)) ?? '', /^Runs fp32, the published weights \(making the int8 file on this device failed: the model is already quantized/);
+    const article = await lens.openPage(server.fixtureUrl('plain.html'));
+    const tabId = await lens.tabIdOf(article);
+    const reply = await options.evaluate((tab) => chrome.runtime.sendMessage({ type: 'qa/ask', requestId: crypto.randomUUID(), tabId: tab, question: 'what grows in the orchards?', scope: 'page' }), tabId);
+    assert.equal(reply.ok, true, JSON.stringify(reply));
+    await article.close();
+    const removed = await options.evaluate((id) => chrome.runtime.sendMessage({ type: 'models/remove', modelId: id }), QA);
+    assert.equal(removed.ok, true);
+    await options.waitForSelector(`${card(QA)}[data-state="absent"]`);
+  });
+
   test('a folder that is not a model is refused at import', async () => {
     await options.setInputFiles(`${card(QA)} [data-testid="import-input"]`, join(ROOT, 'tests', 'e2e', 'fixtures'));
     await options.waitForSelector(`${card(QA)} [data-testid="model-error"]`);
     assert.match((await options.textContent(`${card(QA)} [data-testid="model-error"]`)) ?? '', /not a model folder: no config\.json/);
     assert.equal(await options.getAttribute(card(QA), 'data-state'), 'absent');
+  });
+});
+
+describe('the on-device int8 step with the full-size QA model (99 MB fp32) in Chromium', { skip }, () => {
+  let lens: LensChromium;
+  let server: TestServer;
+  let options: Page;
+
+  before(async () => {
+    server = await startTestServer({ hubDir: await prepareHub(FULL_SIZE_QA_HUB_DIR) });
+    lens = await launchChromium();
+    options = await setHub(lens, server.hubUrl);
+  });
+
+  after(async () => {
+    await lens?.close();
+    await server?.close();
+  });
+
+  /** models/download from the options page; `cancelAtOptimize`: cancels it at the int8 step's first progress event. */
+  const download = (cancelAtOptimize: boolean) =>
+    options.evaluate(
+      async ([modelId, cancel]) => {
+        const started = Date.now();
+        let optimizeAt: number | undefined;
+        let cancelled: Promise<unknown> | undefined;
+        chrome.runtime.onMessage.addListener((msg: { type?: string; modelId?: string; phase?: string }) => {
+          if (msg.type !== 'event/progress' || msg.modelId !== modelId || msg.phase !== 'optimize' || optimizeAt !== undefined) return;
+          optimizeAt = Date.now();
+          if (cancel) cancelled = chrome.runtime.sendMessage({ type: 'models/cancel-download', modelId });
+        });
+        const reply = await chrome.runtime.sendMessage({ type: 'models/download', modelId });
+        const ended = Date.now();
+        return { reply, cancelReply: await cancelled, downloadMs: (optimizeAt ?? ended) - started, optimizeMs: optimizeAt === undefined ? undefined : ended - optimizeAt };
+      },
+      [QA, cancelAtOptimize] as const,
+    );
+
+  test('cancelled during the int8 step: nothing is installed and nothing is left in Cache Storage', async () => {
+    const { reply, cancelReply, optimizeMs } = await download(true);
+    assert.ok(optimizeMs !== undefined, 'the int8 step started');
+    assert.equal(reply.ok, false, `the install was cancelled: ${JSON.stringify(reply)}`);
+    assert.match(reply.error, /cancelled/);
+    assert.deepEqual(cancelReply, { ok: true, value: { cancelled: true } });
+    assert.equal(await installedRecord(lens, QA), undefined);
+    assert.deepEqual(await cachedUrls(lens), [], 'neither the downloaded files nor a partial int8 file are left');
+    const list = await options.evaluate(() => chrome.runtime.sendMessage({ type: 'models/list' }));
+    assert.equal(list.value.models.find((m: { id: string }) => m.id === QA).state.kind, 'absent');
+  });
+
+  test('completes: the record lists the int8 file made on the device (the time it took is printed)', async () => {
+    const { reply, downloadMs, optimizeMs } = await download(false);
+    assert.equal(reply.ok, true, JSON.stringify(reply));
+    const record = await installedRecord(lens, QA);
+    assertOnDeviceInt8(record, 'model.onnx');
+    const size = (path: string) => ((record?.files.find((f) => f.path === path)?.size ?? 0) / 1e6).toFixed(1);
+    console.log(`# full-size QA in Chromium's service worker: download + verify + store ${(downloadMs / 1000).toFixed(1)} s, then int8 step ${((optimizeMs ?? 0) / 1000).toFixed(1)} s (model.onnx ${size('model.onnx')} MB -> onnx/model_quantized.onnx ${size('onnx/model_quantized.onnx')} MB)`);
+    const removed = await options.evaluate(() => chrome.runtime.sendMessage({ type: 'models/remove', modelId: 'mobilebert-squad2' }));
+    assert.equal(removed.ok, true);
+    assert.deepEqual(await cachedUrls(lens), []);
   });
 });
 

@@ -1,6 +1,8 @@
 // A fake Hugging Face hub on disk: every registry model as tiny random-weight MobileBERT files, in the hub's
 // URL layout {repo}/resolve/{revision}/{path}, so the extension's real download path can be tested offline.
 // Generated once under .tmp/e2e/hub and reused while the registry and this generator are unchanged.
+// FULL_SIZE_QA_HUB_DIR: the same, but the QA model is the full-size MobileBERT (99 MB fp32), for work whose
+// duration matters (the on-device int8 step).
 import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -9,10 +11,11 @@ import { ROOT } from '../../helpers/cli.js';
 import { uncasedVocabText } from '../../helpers/vocab.js';
 import { ARCHS, hfConfigJson, type ModelTask } from '../../../src/modelgen/mobilebert-config.js';
 import { buildMobileBertOnnx } from '../../../src/modelgen/mobilebert-onnx.js';
-import { quantizeOnnx } from '../../../src/modelgen/quantize.js';
+import { quantizeOnnx } from '../../../src/engine/quantize.js';
 import { specialTokensMapJson, tokenizerConfigJson, tokenizerJson } from '../../../src/modelgen/model-folder.js';
 
 export const DEFAULT_HUB_DIR = join(ROOT, '.tmp', 'e2e', 'hub');
+export const FULL_SIZE_QA_HUB_DIR = join(ROOT, '.tmp', 'e2e', 'hub-full-size-qa');
 const REGISTRY_PATH = join(ROOT, 'models', 'registry.json');
 /** Bump when the generated files change in a way the registry text does not show. */
 const GENERATOR_VERSION = 3;
@@ -60,9 +63,9 @@ function modelTask(m: RegistryModel): ModelTask {
 
 const jsonBytes = (value: unknown) => Buffer.from(`${JSON.stringify(value, null, 2)}\n`);
 
-async function fileBytes(m: RegistryModel, index: number, path: string, vocabText: string): Promise<Buffer> {
-  const cfg = ARCHS.tiny;
+async function fileBytes(m: RegistryModel, index: number, path: string, vocabText: string, fullSizeQa: boolean): Promise<Buffer> {
   const task = modelTask(m);
+  const cfg = fullSizeQa && task.kind === 'qa' ? ARCHS.mobilebert : ARCHS.tiny;
   const name = path.split('/').pop();
   if (path.endsWith('.onnx')) {
     const fp32 = buildMobileBertOnnx(cfg, task, 1000 + index).bytes;
@@ -99,7 +102,8 @@ const prepared = new Map<string, Promise<Manifest>>();
 
 async function build(dir: string): Promise<Manifest> {
   const registryText = await readFile(REGISTRY_PATH, 'utf8');
-  const key = createHash('sha256').update(`${GENERATOR_VERSION}\n${registryText}`).digest('hex');
+  const fullSizeQa = dir === FULL_SIZE_QA_HUB_DIR;
+  const key = createHash('sha256').update(`${GENERATOR_VERSION}\n${fullSizeQa}\n${registryText}`).digest('hex');
   const existing = await readManifest(dir);
   if (isComplete(dir, existing, key)) return existing;
 
@@ -111,7 +115,7 @@ async function build(dir: string): Promise<Manifest> {
   const files: HubFile[] = [];
   for (const [index, m] of models.entries()) {
     for (const { path } of m.files) {
-      const bytes = await fileBytes(m, index, path, vocabText);
+      const bytes = await fileBytes(m, index, path, vocabText, fullSizeQa);
       const target = hubFilePath(staging, { repo: m.repo, revision: m.revision, path });
       await mkdir(dirname(target), { recursive: true });
       await writeFile(target, bytes);
