@@ -86,12 +86,17 @@ test('results do not depend on batch size (padding is masked)', async () => {
   }
 });
 
+/** A long page of filler paragraphs with one that answers "When was the Eiffel Tower completed?". */
+function eiffelPage(): string {
+  const paragraphs = Array.from({ length: 40 }, (_, i) => `Paragraph ${i} tells about topic${i} and ${'filler words '.repeat(60)}end.`);
+  paragraphs[23] = 'The Eiffel Tower was completed in 1889 for the World Fair in Paris.';
+  return `Title\n\n${paragraphs.join('\n\n')}\n`;
+}
+
 test('document QA reads a bounded number of windows and answers with offsets into the page', async () => {
   const m = await load(qaFiles);
   try {
-    const paragraphs = Array.from({ length: 40 }, (_, i) => `Paragraph ${i} tells about topic${i} and ${'filler words '.repeat(60)}end.`);
-    paragraphs[23] = 'The Eiffel Tower was completed in 1889 for the World Fair in Paris.';
-    const text = `Title\n\n${paragraphs.join('\n\n')}\n`;
+    const text = eiffelPage();
     const doc = PreparedDocument.prepare(m.tokenizer, { text });
     assert.ok(doc.chunks.length > 10);
     const chosen = doc.select('When was the Eiffel Tower completed?', 2);
@@ -132,9 +137,7 @@ function sureOf(m: LensModel, tokenId: number): LensModel {
 test('early exit: reading stops after the first windows when one is sure of its answer, and only then', async () => {
   const m = await load(qaFiles);
   try {
-    const paragraphs = Array.from({ length: 40 }, (_, i) => `Paragraph ${i} tells about topic${i} and ${'filler words '.repeat(60)}end.`);
-    paragraphs[23] = 'The Eiffel Tower was completed in 1889 for the World Fair in Paris.';
-    const text = `Title\n\n${paragraphs.join('\n\n')}\n`;
+    const text = eiffelPage();
     const doc = PreparedDocument.prepare(m.tokenizer, { text });
     const question = 'When was the Eiffel Tower completed?';
     const year = m.tokenizer.tokenizeToIds('1889');
