@@ -12,7 +12,7 @@ import * as ort from 'onnxruntime-web';
 import { ARCHS, hfConfigJson } from '../src/modelgen/mobilebert-config.js';
 import type { ModelTask } from '../src/modelgen/mobilebert-config.js';
 import { makeModelFolder } from '../src/modelgen/model-folder.js';
-import { buildMobileBertOnnx } from '../src/modelgen/mobilebert-onnx.js';
+import { buildMobileBertOnnx } from '../src/modelgen/random-model.js';
 import { bertUncasedVocabLines } from '../src/modelgen/vocab-from-npm.js';
 
 const { onnx } = onnxPkg;
@@ -173,7 +173,8 @@ describe('tiny MobileBERT', () => {
       assert.equal(vocabText.split('\n').length, 30522 + 1, 'vocab.txt: 30522 lines, newline-terminated');
 
       const bytes = await readFile(path.join(dir, 'onnx', 'model.onnx'));
-      assert.equal(bytes.length, made.onnxBytes);
+      assert.equal(bytes.length, made.modelBytes);
+      assert.equal(made.modelFile, 'onnx/model.onnx');
       assert.equal(made.parameterCount, buildMobileBertOnnx(ARCHS.tiny, CLASSIFY, 3).parameterCount);
       const s = await ort.InferenceSession.create(bytes);
       try {
@@ -204,7 +205,7 @@ describe('full-size MobileBERT (google/mobilebert-uncased config)', () => {
     assert.equal(Number(model.opsetImport[0].version), 14);
     const meta = Object.fromEntries(model.metadataProps.map((p) => [p.key, p.value]));
     assert.equal(meta['lens.linear_weight_layout'], 'in_out');
-    assert.equal(meta['lens.arch'], 'mobilebert');
+    assert.equal(meta['lens.hf_architecture'], 'MobileBertForQuestionAnswering');
     assert.equal(meta['lens.seed'], '7');
     const dims = new Map((model.graph?.initializer ?? []).map((t) => [t.name, (t.dims ?? []).map(Number)]));
     const expectDims: Record<string, number[]> = {

@@ -12,7 +12,8 @@ import { evalSquad } from '../eval/squad.js';
 import { loadSquad } from '../eval/squad-data.js';
 import { evalSst2, loadSst2 } from '../eval/sst2.js';
 import { compareWindows } from '../eval/windows.js';
-import { ARCHS, type Arch, type ModelTask } from '../modelgen/mobilebert-config.js';
+import type { ModelTask } from '../modelgen/mobilebert-config.js';
+import { ARCH_NAMES } from '../modelgen/random-model.js';
 import { makeModelFolder } from '../modelgen/model-folder.js';
 import { quantizeModelFolder } from '../modelgen/quantize.js';
 import { bertUncasedVocabLines } from '../modelgen/vocab-from-npm.js';
@@ -84,9 +85,11 @@ function print(values: Values, json: unknown, text: string): void {
 }
 
 async function modelMake(args: string[]): Promise<void> {
-  const v = parse(args, { arch: { type: 'string' }, task: { type: 'string' }, labels: { type: 'string' }, out: { type: 'string' }, seed: { type: 'string' } });
+  const v = parse(args, { arch: { type: 'string' }, task: { type: 'string' }, labels: { type: 'string' }, out: { type: 'string' }, seed: { type: 'string' }, format: { type: 'string' } });
   const arch = str(v, 'arch') ?? 'mobilebert';
-  if (!(arch in ARCHS)) throw new UsageError(`--arch must be one of ${Object.keys(ARCHS).join(', ')} (got "${arch}")`);
+  if (!ARCH_NAMES.includes(arch)) throw new UsageError(`--arch must be one of ${ARCH_NAMES.join(', ')} (got "${arch}")`);
+  const format = str(v, 'format') ?? 'onnx';
+  if (format !== 'onnx' && format !== 'safetensors') throw new UsageError(`--format must be onnx or safetensors (got "${format}")`);
   const taskName = str(v, 'task', true);
   let task: ModelTask;
   if (taskName === 'qa') {
@@ -100,8 +103,8 @@ async function modelMake(args: string[]): Promise<void> {
     throw new UsageError(`--task must be qa or classify (got "${taskName}")`);
   }
   const out = str(v, 'out', true);
-  const made = await makeModelFolder({ arch: arch as Arch, task, outDir: out, seed: int(v, 'seed', 0) });
-  print(v, { ...made, arch, task }, `wrote ${arch} ${taskName} model to ${made.dir}: ${made.parameterCount.toLocaleString('en-US')} parameters, ONNX ${(made.onnxBytes / 1e6).toFixed(1)} MB`);
+  const made = await makeModelFolder({ arch, task, outDir: out, seed: int(v, 'seed', 0), format });
+  print(v, { ...made, arch, task }, `wrote ${arch} ${taskName} model to ${made.dir}: ${made.parameterCount.toLocaleString('en-US')} parameters, ${made.modelFile} ${(made.modelBytes / 1e6).toFixed(1)} MB`);
 }
 
 async function modelQuantize(args: string[]): Promise<void> {

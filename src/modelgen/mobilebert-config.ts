@@ -1,41 +1,14 @@
 /**
- * MobileBERT architecture configs, mirroring Hugging Face's `MobileBertConfig` (camelCase here, snake_case in
- * config.json). Browser-safe: no Node imports.
+ * The MobileBERT configurations `lens model make` builds (random weights), and their config.json as transformers
+ * writes it. The config type and the graph builder are the engine's (src/engine/graph), which reads the same
+ * config.json back. Browser-safe: no Node imports.
  */
+import type { MobileBertConfig } from '../engine/graph/index.js';
 
+export type { MobileBertConfig };
 export type Arch = 'mobilebert' | 'tiny';
 
 export type ModelTask = { kind: 'qa' } | { kind: 'classify'; labels: string[] };
-
-export interface MobileBertConfig {
-  readonly vocabSize: number;
-  /** Width of the word-embedding table (before the trigram concat and embedding_transformation). */
-  readonly embeddingSize: number;
-  /** Width of the residual stream between layers ("inter-block" width, 512 for MobileBERT). */
-  readonly hiddenSize: number;
-  readonly intraBottleneckSize: number;
-  /** Width inside a block: intraBottleneckSize when useBottleneck, else hiddenSize (as HF derives it). */
-  readonly trueHiddenSize: number;
-  readonly intermediateSize: number;
-  readonly numHiddenLayers: number;
-  readonly numAttentionHeads: number;
-  readonly numFeedforwardNetworks: number;
-  readonly maxPositionEmbeddings: number;
-  readonly typeVocabSize: number;
-  readonly normalizationType: 'no_norm';
-  readonly hiddenAct: 'relu';
-  readonly trigramInput: boolean;
-  readonly useBottleneck: boolean;
-  readonly useBottleneckAttention: boolean;
-  readonly keyQuerySharedBottleneck: boolean;
-  /** google/mobilebert-uncased sets false: the pooler just takes token 0 (no dense + tanh). */
-  readonly classifierActivation: boolean;
-  readonly initializerRange: number;
-  readonly layerNormEps: number;
-  readonly hiddenDropoutProb: number;
-  readonly attentionProbsDropoutProb: number;
-  readonly padTokenId: number;
-}
 
 /** google/mobilebert-uncased, field for field. */
 const MOBILEBERT_UNCASED: MobileBertConfig = {
@@ -98,8 +71,32 @@ export function hfArchitecture(task: ModelTask): string {
   return task.kind === 'qa' ? 'MobileBertForQuestionAnswering' : 'MobileBertForSequenceClassification';
 }
 
+/** Labels of a classifier to make: at least one, all distinct. */
+export function checkLabels(task: ModelTask): void {
+  if (task.kind !== 'classify') return;
+  if (task.labels.length < 1) throw new Error('a classifier needs at least one label');
+  if (new Set(task.labels).size !== task.labels.length) throw new Error(`labels must be distinct (got ${task.labels.join(', ')})`);
+}
+
+/** id2label / label2id as transformers writes them. */
+export function labelMaps(labels: readonly string[]): { id2label: Record<string, string>; label2id: Record<string, number> } {
+  const id2label: Record<string, string> = {};
+  const label2id: Record<string, number> = {};
+  labels.forEach((label, i) => {
+    id2label[String(i)] = label;
+    label2id[label] = i;
+  });
+  return { id2label, label2id };
+}
+
+/** Keys in the order transformers writes them: sorted. */
+export function sortedKeys(fields: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(fields).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
 /** A Hugging Face config.json for this config and task (keys in the order transformers writes them: sorted). */
 export function hfConfigJson(cfg: MobileBertConfig, task: ModelTask): Record<string, unknown> {
+  checkLabels(task);
   const fields: Record<string, unknown> = {
     architectures: [hfArchitecture(task)],
     attention_probs_dropout_prob: cfg.attentionProbsDropoutProb,
@@ -129,37 +126,6 @@ export function hfConfigJson(cfg: MobileBertConfig, task: ModelTask): Record<str
     use_bottleneck_attention: cfg.useBottleneckAttention,
     vocab_size: cfg.vocabSize,
   };
-  if (task.kind === 'classify') {
-    const id2label: Record<string, string> = {};
-    const label2id: Record<string, number> = {};
-    task.labels.forEach((label, i) => {
-      id2label[String(i)] = label;
-      label2id[label] = i;
-    });
-    fields.id2label = id2label;
-    fields.label2id = label2id;
-    fields.problem_type = 'single_label_classification';
-  }
-  return Object.fromEntries(Object.entries(fields).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-}
-
-/** Throws on configs this generator does not build (it follows MobileBERT's own choices only). */
-export function assertSupported(cfg: MobileBertConfig, task: ModelTask): void {
-  const problems: string[] = [];
-  if (!cfg.useBottleneck) problems.push('useBottleneck must be true');
-  if (cfg.useBottleneck && cfg.trueHiddenSize !== cfg.intraBottleneckSize) {
-    problems.push('trueHiddenSize must equal intraBottleneckSize when useBottleneck');
-  }
-  if (!cfg.useBottleneckAttention && !cfg.keyQuerySharedBottleneck && cfg.hiddenSize !== cfg.trueHiddenSize) {
-    // HF's query/key are Linear(true_hidden_size, ...) but would get the hidden_size-wide layer input.
-    problems.push('keyQuerySharedBottleneck=false needs useBottleneckAttention or hiddenSize == trueHiddenSize');
-  }
-  if (cfg.trueHiddenSize % cfg.numAttentionHeads !== 0) problems.push('trueHiddenSize % numAttentionHeads != 0');
-  if (cfg.numFeedforwardNetworks < 1) problems.push('numFeedforwardNetworks must be >= 1');
-  if (cfg.padTokenId < 0 || cfg.padTokenId >= cfg.vocabSize) problems.push('padTokenId out of range');
-  if (task.kind === 'classify') {
-    if (task.labels.length < 1) problems.push('classify needs at least one label');
-    if (new Set(task.labels).size !== task.labels.length) problems.push('labels must be distinct');
-  }
-  if (problems.length > 0) throw new Error(`unsupported MobileBERT config: ${problems.join('; ')}`);
+  if (task.kind === 'classify') Object.assign(fields, labelMaps(task.labels), { problem_type: 'single_label_classification' });
+  return sortedKeys(fields);
 }

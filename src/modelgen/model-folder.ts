@@ -1,23 +1,27 @@
 /**
- * Writes a random-weight MobileBERT model as a Hugging Face style folder (Node only):
- *   config.json, tokenizer_config.json, special_tokens_map.json, vocab.txt, onnx/model.onnx
- * the layout of Hub repositories such as Xenova/mobilebert-uncased-mnli, so the same loading code serves both.
+ * Writes a random-weight model as a Hugging Face style folder (Node only):
+ *   config.json, tokenizer_config.json, special_tokens_map.json, vocab.txt, and either onnx/model.onnx (the layout
+ *   of Hub repositories such as Xenova/mobilebert-uncased-mnli) or model.safetensors (most fine-tunes on the Hub),
+ * so the same loading code serves both.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
-import { ARCHS, hfConfigJson } from './mobilebert-config.js';
-import type { Arch, MobileBertConfig, ModelTask } from './mobilebert-config.js';
-import { buildMobileBertOnnx } from './mobilebert-onnx.js';
+import { CHECKPOINT_FILE } from '../engine/graph/index.js';
+import type { ModelTask } from './mobilebert-config.js';
+import { presetConfigJson, randomCheckpoint, randomModel } from './random-model.js';
 import { bertUncasedVocabLines } from './vocab-from-npm.js';
 
 export const DEFAULT_SEED = 42;
 
 export interface MakeModelOptions {
-  arch: Arch;
+  /** a preset name (ARCH_NAMES in random-model.ts) */
+  arch: string;
   task: ModelTask;
   outDir: string;
   seed?: number;
+  /** onnx (default): onnx/model.onnx; safetensors: model.safetensors only, as most Hub fine-tunes ship */
+  format?: 'onnx' | 'safetensors';
 }
 
 const SPECIAL_TOKENS = {
@@ -28,9 +32,9 @@ const SPECIAL_TOKENS = {
   mask_token: '[MASK]',
 } as const;
 
-export function tokenizerConfigJson(cfg: MobileBertConfig): Record<string, unknown> {
+export function tokenizerConfigJson(cfg: { maxPositionEmbeddings: number }, tokenizerClass = 'MobileBertTokenizer'): Record<string, unknown> {
   return {
-    tokenizer_class: 'MobileBertTokenizer',
+    tokenizer_class: tokenizerClass,
     do_lower_case: true,
     tokenize_chinese_chars: true,
     strip_accents: null,
@@ -84,20 +88,22 @@ function jsonText(value: unknown): string {
 
 export async function makeModelFolder(
   opts: MakeModelOptions,
-): Promise<{ dir: string; parameterCount: number; onnxBytes: number }> {
-  const cfg = ARCHS[opts.arch];
-  if (cfg === undefined) throw new Error(`unknown arch ${String(opts.arch)}`);
+): Promise<{ dir: string; parameterCount: number; modelFile: string; modelBytes: number }> {
+  const config = presetConfigJson(opts.arch, opts.task);
   const dir = path.resolve(opts.outDir);
   const seed = opts.seed ?? DEFAULT_SEED;
-  const model = buildMobileBertOnnx(cfg, opts.task, seed);
   const vocab = await bertUncasedVocabLines();
-  if (vocab.length !== cfg.vocabSize) throw new Error(`vocab has ${vocab.length} entries, config ${cfg.vocabSize}`);
+  if (vocab.length !== config.vocab_size) throw new Error(`vocab has ${vocab.length} entries, config ${String(config.vocab_size)}`);
+  const tokenizerClass = config.model_type === 'bert' ? 'BertTokenizer' : 'MobileBertTokenizer';
+  const positions = { maxPositionEmbeddings: config.max_position_embeddings as number };
 
-  await mkdir(path.join(dir, 'onnx'), { recursive: true });
-  await writeFile(path.join(dir, 'config.json'), jsonText(hfConfigJson(cfg, opts.task)));
-  await writeFile(path.join(dir, 'tokenizer_config.json'), jsonText(tokenizerConfigJson(cfg)));
+  const model = randomModel(config, seed);
+  const [modelFile, modelBytes] = opts.format === 'safetensors' ? [CHECKPOINT_FILE, randomCheckpoint(config, seed)] : ['onnx/model.onnx', model.bytes];
+  await mkdir(path.join(dir, path.dirname(modelFile)), { recursive: true });
+  await writeFile(path.join(dir, 'config.json'), jsonText(config));
+  await writeFile(path.join(dir, 'tokenizer_config.json'), jsonText(tokenizerConfigJson(positions, tokenizerClass)));
   await writeFile(path.join(dir, 'special_tokens_map.json'), jsonText(specialTokensMapJson()));
   await writeFile(path.join(dir, 'vocab.txt'), `${vocab.join('\n')}\n`);
-  await writeFile(path.join(dir, 'onnx', 'model.onnx'), model.bytes);
-  return { dir, parameterCount: model.parameterCount, onnxBytes: model.bytes.length };
+  await writeFile(path.join(dir, modelFile), modelBytes);
+  return { dir, parameterCount: model.parameterCount, modelFile, modelBytes: modelBytes.length };
 }

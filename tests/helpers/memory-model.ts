@@ -1,7 +1,7 @@
 // Tiny random-weight models held in memory as a ModelSource: the engine's loading path without disk.
 import type { ModelSource } from '../../src/engine/model.js';
 import { ARCHS, hfConfigJson, type ModelTask } from '../../src/modelgen/mobilebert-config.js';
-import { buildMobileBertOnnx } from '../../src/modelgen/mobilebert-onnx.js';
+import { buildMobileBertOnnx } from '../../src/modelgen/random-model.js';
 import { specialTokensMapJson, tokenizerConfigJson } from '../../src/modelgen/model-folder.js';
 import { uncasedVocabText } from './vocab.js';
 

@@ -1,8 +1,11 @@
 /**
- * A tiny ONNX graph builder on top of onnx-proto (protobufjs). Browser-safe: no Node imports.
+ * A tiny ONNX graph builder on top of onnx-proto (protobufjs). No Node or DOM API: the extension builds graphs in
+ * its background, the CLI in Node.
  *
- * Tensors are referred to by name (string). Weights go into TensorProto.raw_data straight from Float32Array views,
- * so a 100 MB model never becomes a JS array of numbers.
+ * Tensors are referred to by name (string). Parameters are asked of a WeightSource by their PyTorch state_dict
+ * name and shape (nn.Linear weights [out, in]), so the same graph is filled from a checkpoint or with random
+ * values. Weights go into TensorProto.raw_data straight from Float32Array views, so a 100 MB model never becomes
+ * a JS array of numbers.
  */
 import onnxPkg from 'onnx-proto';
 import type * as OnnxTypes from 'onnx-proto';
@@ -19,14 +22,17 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 export type ElemType = 'float32' | 'int64';
 /** A dimension: a fixed size, or a symbolic name (dim_param) such as "batch_size". */
 export type Dim = number | string;
-/** Attribute values: an integer (INT), a list of integers (INTS) or a string (STRING); no float attributes needed. */
-export type AttrValue = number | readonly number[] | string;
+/** Attribute values: an integer (INT), a float (FLOAT), a list of integers (INTS) or a string (STRING). */
+export type AttrValue = number | readonly number[] | string | { float: number };
 export type Attrs = Readonly<Record<string, AttrValue>>;
 
-/** How a parameter is initialised (mirrors HF's _init_weights: normal for Linear/Embedding, ones/zeros for norms). */
-export type ParamInit = 'normal' | 'zeros' | 'ones';
+/**
+ * How transformers initialises a parameter (its _init_weights): normal for Linear/Embedding weights (an embedding's
+ * padding row zero), zeros for biases, ones for norm scales. Only random weight sources use it.
+ */
+export type ParamInit = 'normal' | 'zeros' | 'ones' | { normalWithZeroRow: number };
 
-/** Supplies parameter values; the builder asks once per parameter, in graph order. */
+/** Supplies parameter values in the state_dict's layout; the builder asks once per parameter, in graph order. */
 export interface WeightSource {
   tensor(name: string, dims: readonly number[], init: ParamInit): Float32Array;
 }
@@ -52,6 +58,7 @@ function bytesOf(view: ArrayBufferView): Uint8Array {
 
 function toAttribute(name: string, value: AttrValue): IAttributeProto {
   const T = onnx.AttributeProto.AttributeType;
+  if (typeof value === 'object' && 'float' in value) return { name, type: T.FLOAT, f: value.float };
   if (typeof value === 'string') return { name, type: T.STRING, s: new TextEncoder().encode(value) };
   if (typeof value === 'number') {
     if (!Number.isInteger(value)) throw new Error(`attribute ${name}: only integer attributes are supported`);
@@ -82,8 +89,11 @@ export class GraphBuilder {
   /** Constant initializers deduplicated by content, as the PyTorch exporter does. */
   private readonly constants = new Map<string, string>();
   private paramCount = 0;
+  /** Every parameter asked for, in graph order, with its state_dict shape. */
+  readonly params: Array<{ name: string; shape: number[] }> = [];
 
-  constructor(private readonly weights: WeightSource) {
+  /** weights: undefined to record the parameters' names and shapes only (initializers left empty). */
+  constructor(private readonly weights: WeightSource | undefined) {
     if (!LITTLE_ENDIAN) throw new Error('GraphBuilder needs a little-endian platform (ONNX raw_data is little-endian)');
   }
 
@@ -114,18 +124,48 @@ export class GraphBuilder {
     this.outputs.push(valueInfo(name, type, dims));
   }
 
-  /**
-   * A trainable float32 parameter named as in the PyTorch state dict. `edit` may adjust the values in place
-   * (e.g. zero an embedding's padding row).
-   */
-  param(name: string, dims: readonly number[], init: ParamInit, edit?: (data: Float32Array) => void): string {
-    const data = this.weights.tensor(name, dims, init);
-    const size = dims.reduce((a, b) => a * b, 1);
-    if (data.length !== size) throw new Error(`param ${name}: got ${data.length} values for dims [${dims}]`);
-    edit?.(data);
-    this.paramCount += size;
-    this.addInitializer(name, 'float32', dims, bytesOf(data));
+  /** A trainable float32 parameter named and shaped as in the PyTorch state dict. */
+  param(name: string, dims: readonly number[], init: ParamInit): string {
+    const data = this.fetch(name, dims, init);
+    this.addInitializer(name, 'float32', dims, data ? bytesOf(data) : new Uint8Array(0));
     return name;
+  }
+
+  /**
+   * A parameter the module has but its forward pass never uses (e.g. MobileBERT's embedding_transformation when
+   * there is nothing to transform): read, so a checkpoint is checked against the full state dict, but not stored.
+   */
+  unusedParam(name: string, dims: readonly number[], init: ParamInit): void {
+    this.fetch(name, dims, init);
+  }
+
+  /**
+   * nn.Linear's weight [out, in] from the source, stored TRANSPOSED as [in, out] under the same name: the
+   * layout PyTorch's exporter folds into MatMul initializers, so the graph is one MatMul per Linear.
+   */
+  private linearWeight(name: string, inFeatures: number, outFeatures: number): string {
+    const w = this.fetch(name, [outFeatures, inFeatures], 'normal');
+    if (!w) {
+      this.addInitializer(name, 'float32', [inFeatures, outFeatures], new Uint8Array(0));
+      return name;
+    }
+    const t = new Float32Array(w.length);
+    for (let o = 0; o < outFeatures; o++) {
+      const row = o * inFeatures;
+      for (let i = 0; i < inFeatures; i++) t[i * outFeatures + o] = w[row + i];
+    }
+    this.addInitializer(name, 'float32', [inFeatures, outFeatures], bytesOf(t));
+    return name;
+  }
+
+  private fetch(name: string, dims: readonly number[], init: ParamInit): Float32Array | undefined {
+    const size = dims.reduce((a, b) => a * b, 1);
+    this.paramCount += size;
+    this.params.push({ name, shape: [...dims] });
+    if (!this.weights) return undefined;
+    const data = this.weights.tensor(name, dims, init);
+    if (data.length !== size) throw new Error(`param ${name}: got ${data.length} values for dims [${dims}]`);
+    return data;
   }
 
   constInt64(values: readonly number[], dims: readonly number[] = [values.length]): string {
@@ -168,10 +208,10 @@ export class GraphBuilder {
   /**
    * nn.Linear applied to a tensor of rank >= 3, as PyTorch exports it: MatMul with the weight stored
    * TRANSPOSED as [in, out] (the exporter folds the transpose into the initializer), then Add of the bias.
-   * Initializers: `${name}.weight` [in, out] (normal) and `${name}.bias` [out] (zeros, as HF initialises).
+   * Initializers: `${name}.weight` [in, out] and `${name}.bias` [out].
    */
   linear(name: string, x: string, inFeatures: number, outFeatures: number): string {
-    const w = this.param(`${name}.weight`, [inFeatures, outFeatures], 'normal');
+    const w = this.linearWeight(`${name}.weight`, inFeatures, outFeatures);
     const b = this.param(`${name}.bias`, [outFeatures], 'zeros');
     const y = this.op('MatMul', name, [x, w]);
     return this.op('Add', name, [y, b]);
@@ -179,7 +219,7 @@ export class GraphBuilder {
 
   /** nn.Linear on a 2-D input: PyTorch exports it as one Gemm. Weight kept [in, out] like linear() (transB = 0). */
   gemm(name: string, x: string, inFeatures: number, outFeatures: number, outputName?: string): string {
-    const w = this.param(`${name}.weight`, [inFeatures, outFeatures], 'normal');
+    const w = this.linearWeight(`${name}.weight`, inFeatures, outFeatures);
     const b = this.param(`${name}.bias`, [outFeatures], 'zeros');
     return this.op('Gemm', name, [x, w, b], {}, outputName);
   }
@@ -189,6 +229,22 @@ export class GraphBuilder {
     const w = this.param(`${name}.weight`, [size], 'ones');
     const b = this.param(`${name}.bias`, [size], 'zeros');
     return this.op('Add', name, [this.op('Mul', name, [x, w]), b]);
+  }
+
+  /**
+   * nn.LayerNorm over the last axis, in the decomposed form PyTorch exports at opset 14 (onnxruntime fuses it
+   * back into one LayerNormalization kernel): (x - mean) / sqrt(var + eps) * weight + bias.
+   */
+  layerNorm(name: string, x: string, size: number, eps: number): string {
+    const w = this.param(`${name}.weight`, [size], 'ones');
+    const b = this.param(`${name}.bias`, [size], 'zeros');
+    const mean = this.op('ReduceMean', name, [x], { axes: [-1], keepdims: 1 });
+    const centred = this.op('Sub', name, [x, mean]);
+    const squared = this.op('Pow', name, [centred, this.constFloat([2], [])]);
+    const variance = this.op('ReduceMean', name, [squared], { axes: [-1], keepdims: 1 });
+    const std = this.op('Sqrt', name, [this.op('Add', name, [variance, this.constFloat([eps], [])])]);
+    const normed = this.op('Div', name, [centred, std]);
+    return this.op('Add', name, [this.op('Mul', name, [normed, w]), b]);
   }
 
   encodeModel(opts: ModelOptions): Uint8Array {

@@ -1,0 +1,191 @@
+// Graphs from config.json: the one place that turns a Hugging Face model description into an ONNX model, filled
+// either from a checkpoint (model.safetensors, the loader and `lens model convert`) or with random values
+// (`lens model make`, tests). Runs in Node, a service worker and a page alike.
+import { SafetensorsFile } from '../safetensors.js';
+import { bertGraph } from './bert.js';
+import { parseModelSpec, type ModelSpec } from './config.js';
+import { mobileBertGraph } from './mobilebert.js';
+import { GraphBuilder, type WeightSource } from './onnx-graph.js';
+
+export { parseModelSpec, SUPPORTED_ARCHITECTURES, type ModelSpec, type MobileBertConfig, type BertConfig, type Head, type Activation } from './config.js';
+export type { WeightSource, ParamInit } from './onnx-graph.js';
+
+/** The checkpoint file Lens reads (PyTorch's pickle files are never loaded: unpickling runs code). */
+export const CHECKPOINT_FILE = 'model.safetensors';
+export const OPSET_VERSION = 14;
+export const IR_VERSION = 8;
+/** Linear weights are stored [in, out] (transposed from the state_dict's [out, in]); the metadata says so. */
+export const LINEAR_WEIGHT_LAYOUT = 'in_out';
+
+export interface BuiltGraph {
+  /** the ONNX model (fp32) */
+  bytes: Uint8Array;
+  parameterCount: number;
+  opCounts: Record<string, number>;
+}
+
+export interface TensorSpec {
+  name: string;
+  shape: number[];
+}
+
+export interface GraphBuildOptions {
+  /** extra ONNX metadata_props */
+  metadata?: Readonly<Record<string, string>>;
+  signal?: AbortSignal;
+  /** layers built so far / all layers (+1 for the embeddings) */
+  onProgress?: (done: number, total: number) => void;
+}
+
+function layerCount(spec: ModelSpec): number {
+  return spec.config.numHiddenLayers;
+}
+
+function steps(b: GraphBuilder, spec: ModelSpec): Generator<void, void, void> {
+  return spec.modelType === 'mobilebert' ? mobileBertGraph(b, spec) : bertGraph(b, spec);
+}
+
+function encode(b: GraphBuilder, spec: ModelSpec, metadata: Readonly<Record<string, string>> | undefined): BuiltGraph {
+  const bytes = b.encodeModel({
+    graphName: spec.architecture,
+    opsetVersion: OPSET_VERSION,
+    irVersion: IR_VERSION,
+    producerName: 'mobilebert-lens',
+    producerVersion: '1',
+    docString: `${spec.architecture} built by Lens from config.json; Linear weights are [in, out].`,
+    metadata: {
+      'lens.hf_architecture': spec.architecture,
+      'lens.model_type': spec.modelType,
+      'lens.task': spec.head.kind,
+      'lens.linear_weight_layout': LINEAR_WEIGHT_LAYOUT,
+      'lens.config': JSON.stringify(spec.config),
+      ...metadata,
+    },
+  });
+  return { bytes, parameterCount: b.parameterCount, opCounts: b.opCounts() };
+}
+
+/** Builds the graph of `spec` with the weights `weights` gives, in one go. */
+export function buildGraph(spec: ModelSpec, weights: WeightSource, metadata?: Readonly<Record<string, string>>): BuiltGraph {
+  const b = new GraphBuilder(weights);
+  for (const _ of steps(b, spec));
+  return encode(b, spec, metadata);
+}
+
+/** The same, yielding to the event loop after each layer (a service worker stays responsive), cancellable. */
+export async function buildGraphAsync(spec: ModelSpec, weights: WeightSource, options: GraphBuildOptions = {}): Promise<BuiltGraph> {
+  const b = new GraphBuilder(weights);
+  const total = layerCount(spec) + 1;
+  let done = 0;
+  options.onProgress?.(0, total);
+  for (const _ of steps(b, spec)) {
+    options.signal?.throwIfAborted();
+    options.onProgress?.(++done, total);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+  options.signal?.throwIfAborted();
+  const built = encode(b, spec, options.metadata);
+  options.onProgress?.(total, total);
+  return built;
+}
+
+/** Every tensor the graph of `spec` reads, as the transformers state_dict names and shapes them (graph order). */
+export function expectedTensors(spec: ModelSpec): TensorSpec[] {
+  const b = new GraphBuilder(undefined);
+  for (const _ of steps(b, spec));
+  return b.params;
+}
+
+// ---- checkpoints ----
+
+/**
+ * Old checkpoints (converted from TensorFlow) name LayerNorm parameters gamma/beta; transformers renames them on
+ * load, and so does Lens.
+ */
+function legacyName(name: string): string | undefined {
+  if (!/LayerNorm\.(weight|bias)$/.test(name)) return undefined;
+  return name.replace(/\.weight$/, '.gamma').replace(/\.bias$/, '.beta');
+}
+
+function shapeText(shape: readonly number[]): string {
+  return `[${shape.join(', ')}]`;
+}
+
+function listed(names: readonly string[], max = 8): string {
+  return names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')} and ${names.length - max} more`;
+}
+
+/** The checkpoint tensors a graph reads, matched and checked up front: one error lists everything wrong. */
+class CheckpointWeights implements WeightSource {
+  private readonly keyOf = new Map<string, string>();
+  readonly unused: string[];
+
+  constructor(private readonly file: SafetensorsFile, spec: ModelSpec, fileName: string) {
+    const missing: string[] = [];
+    const badShape: string[] = [];
+    for (const { name, shape } of expectedTensors(spec)) {
+      const key = file.has(name) ? name : [legacyName(name)].find((k): k is string => k !== undefined && file.has(k));
+      if (!key) {
+        missing.push(name);
+        continue;
+      }
+      const have = file.info(key).shape;
+      if (have.length !== shape.length || have.some((d, i) => d !== shape[i])) badShape.push(`${key} is ${shapeText(have)}, expected ${shapeText(shape)}`);
+      this.keyOf.set(name, key);
+    }
+    const problems: string[] = [];
+    if (missing.length) problems.push(`it lacks ${missing.length} tensor${missing.length === 1 ? '' : 's'} the ${spec.architecture} graph needs: ${listed(missing)}`);
+    if (badShape.length) problems.push(`${badShape.length} tensor${badShape.length === 1 ? ' has' : 's have'} the wrong shape for config.json: ${listed(badShape, 4)}`);
+    if (problems.length) throw new Error(`${fileName} does not fit config.json: ${problems.join('; ')}`);
+    const used = new Set(this.keyOf.values());
+    // Extra keys (position_ids buffers, pre-training heads, a pooler a QA model does not use) are not an error.
+    this.unused = file.names().filter((n) => !used.has(n));
+  }
+
+  tensor(name: string): Float32Array {
+    const key = this.keyOf.get(name);
+    if (!key) throw new Error(`checkpoint tensor ${name} was not matched up front`);
+    return this.file.float32(key);
+  }
+}
+
+export interface CheckpointBuild extends BuiltGraph {
+  architecture: string;
+  task: 'qa' | 'classify';
+  /** checkpoint tensors the graph does not use (e.g. position_ids) */
+  unused: string[];
+}
+
+export interface CheckpointBuildOptions extends Omit<GraphBuildOptions, 'metadata'> {
+  /** names the model in messages (a folder, a repo) */
+  name?: string;
+}
+
+function prepare(config: unknown, checkpoint: Uint8Array | SafetensorsFile, name: string | undefined) {
+  const spec = parseModelSpec(config, name);
+  const fileName = name ? `${CHECKPOINT_FILE} of ${name}` : CHECKPOINT_FILE;
+  const file = checkpoint instanceof SafetensorsFile ? checkpoint : SafetensorsFile.parse(checkpoint, fileName);
+  const weights = new CheckpointWeights(file, spec, fileName);
+  const metadata = { 'lens.source': 'checkpoint', 'lens.checkpoint_tensors': String(file.names().length) };
+  return { spec, weights, metadata };
+}
+
+function described(spec: ModelSpec, weights: CheckpointWeights, built: BuiltGraph): CheckpointBuild {
+  return { ...built, architecture: spec.architecture, task: spec.head.kind, unused: weights.unused };
+}
+
+/**
+ * The ONNX model for a checkpoint: the graph config.json describes, filled with model.safetensors' tensors
+ * (F16/BF16 widened to F32). Refuses, with one message naming everything wrong, an unsupported architecture,
+ * a malformed or truncated file, missing tensors and wrong shapes.
+ */
+export function buildOnnxFromCheckpointSync(config: unknown, checkpoint: Uint8Array | SafetensorsFile, name?: string): CheckpointBuild {
+  const { spec, weights, metadata } = prepare(config, checkpoint, name);
+  return described(spec, weights, buildGraph(spec, weights, metadata));
+}
+
+/** The same, yielding between layers, with progress and cancellation (the extension's install step). */
+export async function buildOnnxFromCheckpoint(config: unknown, checkpoint: Uint8Array | SafetensorsFile, options: CheckpointBuildOptions = {}): Promise<CheckpointBuild> {
+  const { spec, weights, metadata } = prepare(config, checkpoint, options.name);
+  return described(spec, weights, await buildGraphAsync(spec, weights, { ...options, metadata }));
+}
