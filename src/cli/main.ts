@@ -16,6 +16,8 @@ import type { ModelTask } from '../modelgen/mobilebert-config.js';
 import { ARCH_NAMES } from '../modelgen/random-model.js';
 import { makeModelFolder } from '../modelgen/model-folder.js';
 import { quantizeModelFolder } from '../modelgen/quantize.js';
+import { convertModelFolder } from '../modelgen/convert.js';
+import { REFERENCE_TOLERANCE, evalReference, formatReferenceLine } from '../eval/reference.js';
 import { bertUncasedVocabLines } from '../modelgen/vocab-from-npm.js';
 import { perWindowLatency } from '../eval/latency.js';
 import { loadModelDir } from './model-dir.js';
@@ -24,11 +26,13 @@ import { progressReporter } from './progress.js';
 const USAGE = `lens: MobileBERT question answering and classification, on this machine
 
 usage:
-  lens model make --arch mobilebert|tiny --task qa|classify [--labels a,b,c] --out DIR [--seed N]
+  lens model make --arch ${ARCH_NAMES.join('|')} --task qa|classify [--labels a,b,c] --out DIR [--seed N] [--format onnx|safetensors]
+  lens model convert --in DIR --out DIR [--int8] [--json]   config.json + model.safetensors -> onnx/model.onnx
   lens model quantize --in DIR --out DIR [--per-tensor] [--fp32-embeddings] [--keep-fp32] [--json]
   lens qa --model DIR (--context FILE | --text STR) --question STR [--top K] [--budget N|all] [--early-exit P] [--json]
   lens classify --model DIR --text STR [--pair STR] [--labels a,b,c [--multi-label] [--template STR]] [--json]
   lens eval windows --data DIR               rebuild the SQuAD reference windows and compare
+  lens eval reference --data DIR             fixtures' logits from model.safetensors and model.onnx vs PyTorch's
   lens eval squad --model DIR --data DIR [--limit N] [--json]
   lens eval sst2 --model DIR --data FILE [--limit N] [--json]
   lens eval retrieval --data DIR [--budget N] [--no-pack] [--json]
@@ -105,6 +109,14 @@ async function modelMake(args: string[]): Promise<void> {
   const out = str(v, 'out', true);
   const made = await makeModelFolder({ arch, task, outDir: out, seed: int(v, 'seed', 0), format });
   print(v, { ...made, arch, task }, `wrote ${arch} ${taskName} model to ${made.dir}: ${made.parameterCount.toLocaleString('en-US')} parameters, ${made.modelFile} ${(made.modelBytes / 1e6).toFixed(1)} MB`);
+}
+
+async function modelConvert(args: string[]): Promise<void> {
+  const v = parse(args, { in: { type: 'string' }, out: { type: 'string' }, int8: { type: 'boolean' } });
+  const r = await convertModelFolder({ inDir: str(v, 'in', true), outDir: str(v, 'out', true), int8: Boolean(v.int8) });
+  const files = r.written.map((f) => `${f.path} (${(f.bytes / 1e6).toFixed(1)} MB)`).join(', ');
+  const unused = r.unused.length ? `; not used by the graph: ${r.unused.join(', ')}` : '';
+  print(v, r, `converted ${r.architecture} (${r.parameterCount.toLocaleString('en-US')} parameters) in ${r.seconds.toFixed(1)} s: wrote ${files}, copied ${r.copied.join(', ')}${unused}`);
 }
 
 async function modelQuantize(args: string[]): Promise<void> {
@@ -207,6 +219,15 @@ async function evalCommand(args: string[]): Promise<void> {
         if (report.identical !== report.total) process.exitCode = 1;
         return;
       }
+      case 'reference': {
+        progress.end();
+        const results = await evalReference(data, v.json ? undefined : (r) => process.stdout.write(`${formatReferenceLine(r)}\n`));
+        const worst = Math.max(...results.map((r) => r.maxAbsDiff));
+        if (v.json) print(v, { tolerance: REFERENCE_TOLERANCE, results }, '');
+        else process.stdout.write(`${results.length} loads, worst max abs diff ${worst.toExponential(1)} (tolerance ${REFERENCE_TOLERANCE.toExponential(0)})\n`);
+        if (!(worst <= REFERENCE_TOLERANCE)) process.exitCode = 1;
+        return;
+      }
       case 'squad': {
         const squad = await loadSquad(data);
         const result = await withModel(v, (model) => evalSquad(model, squad, { limit: int(v, 'limit', 1), onProgress: progress.update }));
@@ -264,7 +285,8 @@ export async function run(argv: string[]): Promise<number> {
       case 'model':
         if (rest[0] === 'make') await modelMake(rest.slice(1));
         else if (rest[0] === 'quantize') await modelQuantize(rest.slice(1));
-        else throw new UsageError(`unknown model command "${rest[0] ?? ''}": use lens model make or lens model quantize`);
+        else if (rest[0] === 'convert') await modelConvert(rest.slice(1));
+        else throw new UsageError(`unknown model command "${rest[0] ?? ''}": use lens model make, convert or quantize`);
         break;
       case 'qa':
         await qa(rest);

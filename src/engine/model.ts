@@ -3,6 +3,7 @@
 // (CLI), files in the extension package, Cache Storage or a download.
 import { BertTokenizer, Vocab, type BertTokenizerOptions } from './tokenizer/index.js';
 import { ModelSession, type RuntimeOptions, errorMessage } from './runtime.js';
+import { CHECKPOINT_FILE, buildOnnxFromCheckpointSync } from './graph/index.js';
 
 export interface ModelSource {
   /** a short name for messages, e.g. the folder path or hub repo */
@@ -40,9 +41,10 @@ export class LensModel {
   ) {}
 
   static async load(source: ModelSource, options: LoadOptions = {}): Promise<LensModel> {
-    const config = parseConfig(await readJson(source, 'config.json', true), source.name);
+    const configJson = await readJson(source, 'config.json', true);
+    const config = parseConfig(configJson, source.name);
     const tokenizer = await loadTokenizer(source);
-    const { path, bytes } = await readOnnx(source, options.variant);
+    const { path, bytes } = await readOnnx(source, options.variant, configJson);
     const session = await ModelSession.create(bytes, options);
     try {
       const task = detectTask(session, source.name);
@@ -74,13 +76,25 @@ function detectTask(session: ModelSession, name: string): TaskKind {
   throw new Error(`model ${name} has outputs [${outs.join(', ')}]: neither start_logits/end_logits (question answering) nor logits (classification)`);
 }
 
-async function readOnnx(source: ModelSource, variant: OnnxVariant | undefined): Promise<{ path: string; bytes: Uint8Array }> {
+/**
+ * The model's ONNX bytes: its ONNX file, or else the graph built from its config.json and model.safetensors
+ * (most fine-tunes on the Hub ship no ONNX). A pickle checkpoint (pytorch_model.bin) is never read: unpickling
+ * can run code.
+ */
+async function readOnnx(source: ModelSource, variant: OnnxVariant | undefined, configJson: unknown): Promise<{ path: string; bytes: Uint8Array }> {
   const candidates = variant ? ONNX_FILES[variant] : [...ONNX_FILES.fp32, ...ONNX_FILES.quantized];
   for (const path of candidates) {
     const bytes = await source.read(path);
     if (bytes) return { path, bytes };
   }
-  throw new Error(`model ${source.name} has no ONNX file (looked for ${candidates.join(', ')})`);
+  const checkpoint = await source.read(CHECKPOINT_FILE);
+  if (checkpoint) return { path: CHECKPOINT_FILE, bytes: buildOnnxFromCheckpointSync(configJson, checkpoint, source.name).bytes };
+  const pickle = (await source.read('pytorch_model.bin')) !== undefined;
+  throw new Error(
+    pickle
+      ? `model ${source.name} has only pytorch_model.bin, a pickle file, which Lens never loads (unpickling can run code); use a copy with ${CHECKPOINT_FILE} (the Hub has one for most models, or convert it with the safetensors library) or an ONNX file`
+      : `model ${source.name} has no ONNX file (looked for ${candidates.join(', ')}) and no ${CHECKPOINT_FILE}`,
+  );
 }
 
 async function readJson(source: ModelSource, path: string, required: boolean): Promise<unknown> {

@@ -1,0 +1,70 @@
+// `lens model convert`: a checkpoint folder as the Hub ships most fine-tunes (config.json + model.safetensors) to
+// an ONNX model folder, through the same graph builders the loader uses (src/engine/graph), for users who want
+// the file. Optionally with the int8 variant the extension makes on the device.
+import { copyFile, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+
+import { CHECKPOINT_FILE, buildOnnxFromCheckpointSync } from '../engine/graph/index.js';
+import { ONNX_FILES } from '../engine/onnx-files.js';
+import { quantizeOnnx } from '../engine/quantize.js';
+
+export interface ConvertFolderOptions {
+  inDir: string;
+  outDir: string;
+  /** also write onnx/model_quantized.onnx (dynamic int8, as `lens model quantize`) */
+  int8?: boolean;
+}
+
+export interface ConvertFolderReport {
+  architecture: string;
+  task: 'qa' | 'classify';
+  parameterCount: number;
+  /** files written, relative to outDir, with their sizes */
+  written: Array<{ path: string; bytes: number }>;
+  copied: string[];
+  /** checkpoint tensors the graph does not use */
+  unused: string[];
+  seconds: number;
+}
+
+export async function convertModelFolder(opts: ConvertFolderOptions): Promise<ConvertFolderReport> {
+  const started = performance.now();
+  const inDir = path.resolve(opts.inDir);
+  const outDir = path.resolve(opts.outDir);
+  const info = await stat(inDir).catch(() => undefined);
+  if (!info?.isDirectory()) throw new Error(`model folder ${opts.inDir} not found`);
+  if (inDir === outDir) throw new Error('--out must be another folder than --in');
+  const read = async (name: string) => readFile(path.join(inDir, name)).catch(() => undefined);
+
+  const configBytes = await read('config.json');
+  if (!configBytes) throw new Error(`${opts.inDir} has no config.json`);
+  let config: unknown;
+  try {
+    config = JSON.parse(configBytes.toString('utf8'));
+  } catch (err) {
+    throw new Error(`config.json of ${opts.inDir} is not valid JSON: ${(err as Error).message}`);
+  }
+  const checkpoint = await read(CHECKPOINT_FILE);
+  if (!checkpoint) {
+    const pickle = (await read('pytorch_model.bin')) !== undefined;
+    throw new Error(`${opts.inDir} has no ${CHECKPOINT_FILE}${pickle ? ' (only pytorch_model.bin, a pickle file, which Lens never loads: unpickling can run code)' : ''}`);
+  }
+  const built = buildOnnxFromCheckpointSync(config, new Uint8Array(checkpoint.buffer, checkpoint.byteOffset, checkpoint.byteLength), opts.inDir);
+
+  await mkdir(path.join(outDir, 'onnx'), { recursive: true });
+  const written: ConvertFolderReport['written'] = [];
+  const write = async (rel: string, bytes: Uint8Array) => {
+    await writeFile(path.join(outDir, rel), bytes);
+    written.push({ path: rel, bytes: bytes.length });
+  };
+  await write(ONNX_FILES.fp32[0], built.bytes);
+  if (opts.int8) await write(ONNX_FILES.quantized[0], quantizeOnnx(built.bytes).bytes);
+  // The tokenizer and config files travel along; the weights now live in the ONNX file.
+  const copied: string[] = [];
+  for (const entry of await readdir(inDir, { withFileTypes: true })) {
+    if (!entry.isFile() || !/\.(json|txt|model)$/.test(entry.name)) continue;
+    await copyFile(path.join(inDir, entry.name), path.join(outDir, entry.name));
+    copied.push(entry.name);
+  }
+  return { architecture: built.architecture, task: built.task, parameterCount: built.parameterCount, written, copied, unused: built.unused, seconds: (performance.now() - started) / 1000 };
+}
