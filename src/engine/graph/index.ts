@@ -45,6 +45,12 @@ function steps(b: GraphBuilder, spec: ModelSpec): Generator<void, void, void> {
   return spec.modelType === 'mobilebert' ? mobileBertGraph(b, spec) : bertGraph(b, spec);
 }
 
+/** Runs every step at once (no event loop to yield to). */
+function drain(b: GraphBuilder, spec: ModelSpec): void {
+  const it = steps(b, spec);
+  while (!it.next().done);
+}
+
 function encode(b: GraphBuilder, spec: ModelSpec, metadata: Readonly<Record<string, string>> | undefined): BuiltGraph {
   const bytes = b.encodeModel({
     graphName: spec.architecture,
@@ -68,7 +74,7 @@ function encode(b: GraphBuilder, spec: ModelSpec, metadata: Readonly<Record<stri
 /** Builds the graph of `spec` with the weights `weights` gives, in one go. */
 export function buildGraph(spec: ModelSpec, weights: WeightSource, metadata?: Readonly<Record<string, string>>): BuiltGraph {
   const b = new GraphBuilder(weights);
-  for (const _ of steps(b, spec));
+  drain(b, spec);
   return encode(b, spec, metadata);
 }
 
@@ -78,7 +84,8 @@ export async function buildGraphAsync(spec: ModelSpec, weights: WeightSource, op
   const total = layerCount(spec) + 1;
   let done = 0;
   options.onProgress?.(0, total);
-  for (const _ of steps(b, spec)) {
+  const it = steps(b, spec);
+  while (!it.next().done) {
     options.signal?.throwIfAborted();
     options.onProgress?.(++done, total);
     await new Promise((resolve) => setTimeout(resolve, 0));
@@ -92,7 +99,7 @@ export async function buildGraphAsync(spec: ModelSpec, weights: WeightSource, op
 /** Every tensor the graph of `spec` reads, as the transformers state_dict names and shapes them (graph order). */
 export function expectedTensors(spec: ModelSpec): TensorSpec[] {
   const b = new GraphBuilder(undefined);
-  for (const _ of steps(b, spec));
+  drain(b, spec);
   return b.params;
 }
 
