@@ -3,9 +3,11 @@
 // applied here. LENS_BUNDLE_MODEL=<registry id>=<folder> copies a local model folder into the package
 // (models/<id>/) for offline deployment; LENS_OUT_DIR overrides the output folder.
 import { crx, type ManifestV3Export } from '@crxjs/vite-plugin';
-import { cpSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { copyFileSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { defineConfig, type Plugin } from 'vite';
+import { ONNX_FILES } from './src/engine/onnx-files.js';
+import { BUILT_ONNX_PATH, CHECKPOINT_FILE, checkModelFolder } from './src/shared/model-files.js';
 
 type Browser = 'chrome' | 'firefox';
 
@@ -30,13 +32,22 @@ function manifestFor(browser: Browser): ManifestV3Export {
   return source;
 }
 
-/** Copies LENS_BUNDLE_MODEL folders into the build and lists them in models/bundled.json. */
+/** The files of a model folder the engine reads: config and tokenizer files, ONNX files (not other weight formats). */
+function isPackagedFile(path: string): boolean {
+  return (!path.includes('/') && /\.(json|txt)$/i.test(path)) || [...ONNX_FILES.fp32, ...ONNX_FILES.quantized].includes(path);
+}
+
+/**
+ * Copies LENS_BUNDLE_MODEL folders into the build and lists them in models/bundled.json. A folder whose weights
+ * are only model.safetensors gets its ONNX file built here, in Node, so the package ships ONNX only: the
+ * extension then loads it like any bundled model, with no build step on the user's device.
+ */
 function bundleModels(outDir: string): Plugin {
   const spec = process.env.LENS_BUNDLE_MODEL ?? '';
   return {
     name: 'lens-bundle-models',
     apply: 'build',
-    closeBundle() {
+    async closeBundle() {
       const bundled: Array<{ id: string; files: Array<{ path: string; size: number }> }> = [];
       for (const item of spec.split(',').filter(Boolean)) {
         const eq = item.indexOf('=');
@@ -44,16 +55,32 @@ function bundleModels(outDir: string): Plugin {
         const id = item.slice(0, eq);
         const dir = resolve(item.slice(eq + 1));
         if (!existsSync(join(dir, 'config.json'))) throw new Error(`LENS_BUNDLE_MODEL: ${dir} is not a model folder (no config.json)`);
-        const files: Array<{ path: string; size: number }> = [];
+        const found: string[] = [];
         const walk = (d: string) => {
           for (const name of readdirSync(d)) {
             const p = join(d, name);
             if (statSync(p).isDirectory()) walk(p);
-            else files.push({ path: relative(dir, p).split('\\').join('/'), size: statSync(p).size });
+            else found.push(relative(dir, p).split('\\').join('/'));
           }
         };
         walk(dir);
-        cpSync(dir, join(outDir, 'models', id), { recursive: true });
+        const weights = checkModelFolder(found);
+        const target = join(outDir, 'models', id);
+        const files: Array<{ path: string; size: number }> = [];
+        for (const path of found.filter(isPackagedFile)) {
+          mkdirSync(dirname(join(target, path)), { recursive: true });
+          copyFileSync(join(dir, path), join(target, path));
+          files.push({ path, size: statSync(join(dir, path)).size });
+        }
+        if (weights.kind === 'checkpoint') {
+          // loaded only for such a folder: an ordinary build does not need the graph builder in its config
+          const { buildOnnxFromCheckpointSync } = await import('./src/engine/graph/index.js');
+          const config: unknown = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+          const built = buildOnnxFromCheckpointSync(config, new Uint8Array(readFileSync(join(dir, CHECKPOINT_FILE))), `${id} (${dir})`);
+          mkdirSync(dirname(join(target, BUILT_ONNX_PATH)), { recursive: true });
+          writeFileSync(join(target, BUILT_ONNX_PATH), built.bytes);
+          files.push({ path: BUILT_ONNX_PATH, size: built.bytes.length });
+        }
         bundled.push({ id, files });
       }
       mkdirSync(join(outDir, 'models'), { recursive: true });

@@ -1,9 +1,11 @@
 // Model installs: downloads from the hub, and completing a folder import the options page stored. One at a time
 // per model, cancellable, with progress broadcast to the extension's pages (throttled) and kept in memory so a
-// popup opened mid-install shows it at once. An install may end with a second step, making the int8 file on
-// this device (registry "int8": "on-device"), with its own progress phase. The background keeps itself alive
-// throughout (EngineHost.hold).
+// popup opened mid-install shows it at once. After the files, an install may build the ONNX file from a
+// checkpoint (model.safetensors) and make the int8 file on this device (registry "int8": "on-device", or just
+// built), each a progress phase of its own on the same bar. The background keeps itself alive throughout
+// (EngineHost.hold).
 import { broadcast } from '../shared/messaging.js';
+import { modelWeights } from '../shared/model-files.js';
 import { completeImport, downloadModel, type InstallOptions, type InstalledModel, type StoredFile } from '../shared/model-store.js';
 import type { InstallStep } from '../shared/protocol.js';
 import { registryEntry, type RegistryEntry } from '../shared/registry.js';
@@ -24,6 +26,7 @@ interface Install {
 
 const STEP_MESSAGES: Record<InstallStep, (entry: RegistryEntry) => string> = {
   download: (entry) => `Downloading ${entry.name}`,
+  build: () => 'Building the model from its weights…',
   optimize: () => 'Optimizing for this device (int8)…',
 };
 
@@ -44,7 +47,8 @@ export class Installs {
   /** Completes the install of a folder the options page stored (its files listed). */
   completeImport(modelId: string, files: StoredFile[]): Promise<InstalledModel> {
     if (this.active.has(modelId)) return Promise.reject(new Error(`${registryEntry(modelId).name} is being installed; try again when that is done`));
-    return this.track(modelId, 'optimize', (entry, options) => completeImport(entry, files, options));
+    const firstStep: InstallStep = modelWeights(files.map((f) => f.path))?.kind === 'checkpoint' ? 'build' : 'optimize';
+    return this.track(modelId, firstStep, (entry, options) => completeImport(entry, files, options));
   }
 
   cancel(modelId: string): boolean {
@@ -72,7 +76,7 @@ export class Installs {
     this.engines.hold();
     const done = (async () => {
       await this.engines.unload(modelId);
-      return work(entry, { signal: controller.signal, onProgress: report('download'), onOptimize: report('optimize') });
+      return work(entry, { signal: controller.signal, onProgress: report('download'), onBuild: report('build'), onOptimize: report('optimize') });
     })().finally(() => {
       this.active.delete(modelId);
       this.engines.release();

@@ -1,6 +1,7 @@
 // One model in the options page: what it is, its install state, and Download / Remove / Import folder.
 // Built once per model and updated in place, so progress events move the bar without stealing focus.
 import { sendToBackground } from '../shared/messaging.js';
+import { checkModelFolder } from '../shared/model-files.js';
 import { storeImportedFiles } from '../shared/model-store.js';
 import { precisionText } from '../shared/precision.js';
 import type { ModelInfo } from '../shared/protocol.js';
@@ -11,7 +12,7 @@ import { icon } from '../ui/icons.js';
 import { installProgressText, sourceLabel, taskLabel, type ModelsStore } from '../ui/models.js';
 import { notice } from '../ui/notice.js';
 import { progressView, type ProgressView } from '../ui/progress.js';
-import { readFolder } from './import-folder.js';
+import { readFolder, relativePath } from './import-folder.js';
 
 type Busy = { kind: 'import'; step: string; done: number; total: number | undefined } | { kind: 'remove-confirm' } | { kind: 'removing' };
 
@@ -110,7 +111,7 @@ export class ModelCard {
     const action = (name: string, label: Child, cls: string, onclick: () => void, extra: Record<string, string> = {}) =>
       h('button', { type: 'button', class: `btn btn-sm ${cls}`, id: `${name}-${id}`, 'data-action': name, 'data-testid': name, onclick, ...extra }, label);
 
-    const importButton = action('import', [icon('folder'), 'Import folder…'], '', () => this.fileInput.click(), { title: 'Use a model folder already on this computer (config.json, tokenizer files and an ONNX file)' });
+    const importButton = action('import', [icon('folder'), 'Import folder…'], '', () => this.fileInput.click(), { title: 'Use a model folder already on this computer (config.json, tokenizer files, and an ONNX file or model.safetensors)' });
 
     if (this.busy?.kind === 'import') {
       this.progress = progressView({ label: `Import of ${this.info.name}` });
@@ -232,6 +233,8 @@ export class ModelCard {
       this.render();
     };
     try {
+      // refuse a folder that is no model (e.g. PyTorch pickles only) before reading hundreds of MB of it
+      checkModelFolder(files.map(relativePath));
       step('Reading the folder', 0, undefined);
       const read = await readFolder(files, (done, total) => step('Reading the folder', done, total));
       step('Storing on this device', 0, undefined);

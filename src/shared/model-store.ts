@@ -1,16 +1,19 @@
 // Model files on the device. Bytes live in Cache Storage (shared by the background and the extension's
 // pages, survives restarts, works offline); which models are complete lives in storage.local, written only
 // after every file is stored, so an interrupted download or import never looks installed.
-// A model whose registry entry says "int8": "on-device" gets its int8 file made here, from the stored fp32 file,
-// as the last step of the same install.
+// A model that comes as a checkpoint (model.safetensors + config.json, no ONNX file) gets its ONNX graph built
+// here once its files are stored; a model whose registry entry says "int8": "on-device", or that was just built,
+// then gets its int8 file made from the stored fp32 file: both steps are part of the same install.
 // Used by the background (downloads, imports, loading) and the options page (storing a folder from disk).
 import browser from 'webextension-polyfill';
+import { buildOnnxFromCheckpoint } from '../engine/graph/index.js';
 import type { ModelSource } from '../engine/model.js';
 import { ONNX_FILES, type OnnxVariant } from '../engine/onnx-files.js';
 import { quantizeOnnxAsync } from '../engine/quantize.js';
+import { BUILT_ONNX_PATH, CHECKPOINT_FILE, checkModelFolder, modelWeights } from './model-files.js';
 import { onnxVariantOf, precisionInUse } from './precision.js';
 import type { ModelRecord, StoredFile } from './protocol.js';
-import { hubFileUrl, onDeviceInt8Source, registryEntry, type RegistryEntry } from './registry.js';
+import { hubFileUrl, makesInt8OnDevice, onDeviceInt8Source, registryEntry, type RegistryEntry } from './registry.js';
 import { getSettings } from './settings.js';
 
 const CACHE_NAME = 'lens-models-v1';
@@ -27,6 +30,8 @@ export interface InstallOptions {
   signal?: AbortSignal;
   /** bytes downloaded */
   onProgress?: Progress;
+  /** building the ONNX file from model.safetensors: tensors placed */
+  onBuild?: Progress;
   /** the on-device int8 step: bytes of fp32 weights quantized */
   onOptimize?: Progress;
 }
@@ -84,7 +89,7 @@ export async function loadPlan(modelId: string): Promise<{ record: InstalledMode
   const entry = registryEntry(modelId);
   const record = (await installedModels())[modelId];
   if (!record) throw new Error(`the model "${entry.name}" is not installed; download it first`);
-  const use = precisionInUse(record, (await getSettings()).precision);
+  const use = precisionInUse(record, (await getSettings()).precision, makesInt8OnDevice(entry));
   if (!use) throw new Error(`the installed model "${entry.name}" has no ONNX file; remove it and download it again`);
   return { record, variant: onnxVariantOf(use.precision) };
 }
@@ -207,14 +212,24 @@ export async function downloadModel(entry: RegistryEntry, hubBaseUrl: string, op
 }
 
 /**
- * The last step of a download or import, its files stored: makes the int8 file where the registry asks for it,
- * then writes the record. A failed int8 step leaves the model installed with its fp32 file and the reason in
- * the record (logged too); a cancel throws, and the caller deletes the files.
+ * The last steps of a download or import, its files stored: builds the ONNX file when the model came as a
+ * checkpoint, makes the int8 file where the registry asks for it (or the model was just built), then writes the
+ * record. A failed build throws (without an ONNX file there is no model); a failed int8 step leaves the model
+ * installed with its fp32 file and the reason in the record (logged too); a cancel throws. When this throws,
+ * the caller deletes the files.
  */
 async function completeInstall(entry: RegistryEntry, cache: Cache, stored: Pick<InstalledModel, 'source' | 'files' | 'url'>, options: InstallOptions): Promise<InstalledModel> {
-  const files = [...stored.files];
+  let files = [...stored.files];
+  const built = modelWeights(files.map((f) => f.path))?.kind === 'checkpoint';
+  if (built) {
+    files.push(await storeBuiltOnnx(entry, cache, options));
+    // The checkpoint is not kept: onnx/model.onnx holds the same weights (fp32, exactly), so the fp32 precision
+    // setting still runs them, and keeping both would double the storage of the model.
+    await cache.delete(cacheKey(entry.id, CHECKPOINT_FILE));
+    files = files.filter((f) => f.path !== CHECKPOINT_FILE);
+  }
   let int8Error: string | undefined;
-  const fp32Path = onDeviceInt8Source(entry, files.map((f) => f.path));
+  const fp32Path = onDeviceInt8Source(entry, files.map((f) => f.path), built);
   if (fp32Path) {
     try {
       files.push(await storeOnDeviceInt8(entry, cache, fp32Path, options));
@@ -237,6 +252,37 @@ async function completeInstall(entry: RegistryEntry, cache: Cache, stored: Pick<
   return record;
 }
 
+/**
+ * Builds the model's ONNX graph from its stored config.json and model.safetensors (src/engine/graph) and stores
+ * it as onnx/model.onnx. What goes wrong (a malformed or truncated checkpoint, missing tensors, an architecture
+ * Lens does not know) is thrown with the engine's words: the install is refused.
+ */
+async function storeBuiltOnnx(entry: RegistryEntry, cache: Cache, options: InstallOptions): Promise<StoredFile> {
+  options.onBuild?.(0, undefined);
+  const read = async (path: string) => {
+    const res = await cache.match(cacheKey(entry.id, path));
+    if (!res) throw new Error(`${path} is missing from storage`);
+    return new Uint8Array(await res.arrayBuffer());
+  };
+  let config: unknown;
+  try {
+    config = JSON.parse(new TextDecoder().decode(await read('config.json')));
+  } catch (err) {
+    throw new Error(`config.json of ${entry.name} is not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+  }
+  let bytes: Uint8Array;
+  try {
+    // no name: the engine's messages then name the file alone ("model.safetensors is truncated: …"), and this one the model
+    ({ bytes } = await buildOnnxFromCheckpoint(config, await read(CHECKPOINT_FILE), { signal: options.signal, onProgress: (done, total) => options.onBuild?.(done, total) }));
+  } catch (err) {
+    if (options.signal?.aborted) throw new Error('download cancelled');
+    throw new Error(`could not build ${entry.name} from its weights: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  options.signal?.throwIfAborted();
+  await cache.put(cacheKey(entry.id, BUILT_ONNX_PATH), new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { 'content-type': 'application/octet-stream' } }));
+  return { path: BUILT_ONNX_PATH, size: bytes.length, sha256: await sha256Hex(bytes), derived: 'onnx' };
+}
+
 /** Quantizes the stored fp32 ONNX file to int8 (src/engine/quantize.ts) and stores it beside it. */
 async function storeOnDeviceInt8(entry: RegistryEntry, cache: Cache, fp32Path: string, options: InstallOptions): Promise<StoredFile> {
   options.onOptimize?.(0, undefined);
@@ -252,23 +298,19 @@ const TOKENIZER_FILES = ['config.json', 'vocab.txt', 'tokenizer.json', 'tokenize
 
 /**
  * Stores the files of a model folder the user picked on disk (the options page does this; the background then
- * completes the install with completeImport). Only the files the engine reads are kept (not e.g.
- * model.safetensors). Checks the folder has what a model needs before storing anything; replaces an installed copy.
+ * completes the install with completeImport). Only the files the engine reads are kept: the tokenizer files and
+ * the ONNX files, or, in a folder without ONNX, model.safetensors (the background builds the ONNX file from it).
+ * Checks the folder has what a model needs before storing anything; replaces an installed copy.
  */
 export async function storeImportedFiles(entry: RegistryEntry, files: ReadonlyArray<{ path: string; bytes: Uint8Array }>, onProgress?: (done: number, total: number) => void): Promise<StoredFile[]> {
   const byPath = new Map(files.map((f) => [f.path.replace(/^\.?\//, ''), f.bytes]));
-  const onnx = [...ONNX_FILES.fp32, ...ONNX_FILES.quantized].filter((p) => byPath.has(p));
-  const problems: string[] = [];
-  if (!byPath.has('config.json')) problems.push('no config.json');
-  if (!byPath.has('vocab.txt') && !byPath.has('tokenizer.json')) problems.push('no vocab.txt or tokenizer.json');
-  if (onnx.length === 0) problems.push(`no ONNX file (${ONNX_FILES.fp32.join(' or ')})`);
-  if (problems.length) throw new Error(`this folder is not a model folder: ${problems.join(', ')}`);
+  const weights = checkModelFolder([...byPath.keys()]);
   try {
     JSON.parse(new TextDecoder().decode(byPath.get('config.json')));
   } catch {
     throw new Error('config.json in this folder is not valid JSON');
   }
-  const keep = [...TOKENIZER_FILES.filter((p) => byPath.has(p)), ...onnx];
+  const keep = [...TOKENIZER_FILES.filter((p) => byPath.has(p)), ...(weights.kind === 'onnx' ? weights.paths : [weights.path])];
   const total = keep.reduce((sum, p) => sum + (byPath.get(p)?.length ?? 0), 0);
   await removeModel(entry.id).catch(() => undefined);
   const cache = await caches.open(CACHE_NAME);
@@ -289,7 +331,7 @@ export async function storeImportedFiles(entry: RegistryEntry, files: ReadonlyAr
   }
 }
 
-/** Completes the install of an imported folder's stored files (on-device int8, the record); deletes them if that fails. */
+/** Completes the install of an imported folder's stored files (build, on-device int8, the record); deletes them if that fails. */
 export async function completeImport(entry: RegistryEntry, stored: StoredFile[], options: InstallOptions = {}): Promise<InstalledModel> {
   const cache = await caches.open(CACHE_NAME);
   try {

@@ -41,11 +41,16 @@ export interface ModelFileStatus {
 
 export type InstallState =
   | { kind: 'absent' }
-  /** being installed: its files downloading, then (registry "int8": "on-device") the int8 file being made; loaded/total in the step's unit (bytes) */
+  /**
+   * being installed: its files downloading, then (a checkpoint without ONNX) its ONNX file being built, then
+   * (registry "int8": "on-device", or just built) the int8 file being made; loaded/total in the step's unit
+   * (bytes downloaded, tensors placed, bytes of weights quantized)
+   */
   | { kind: 'downloading'; step: InstallStep; loaded: number; total: number | undefined }
   | { kind: 'installed'; source: 'hub' | 'import' | 'bundled'; bytes: number; installedAt: number; precision?: PrecisionInUse };
 
-export type InstallStep = 'download' | 'optimize';
+/** The phases of one install, in order; a model goes through those it needs. */
+export type InstallStep = 'download' | 'build' | 'optimize';
 
 export interface ModelInfo {
   id: string;
@@ -108,17 +113,27 @@ export interface AskReply {
   ms: number;
 }
 
+/**
+ * The popup's two classifiers: 'sentiment' runs the fine-tuned sentence classifier with its own fixed labels,
+ * 'zero-shot' the NLI model with labels the user chooses. Each has its own model setting.
+ */
+export type ClassifyMode = 'sentiment' | 'zero-shot';
+export const CLASSIFY_MODES: readonly ClassifyMode[] = ['sentiment', 'zero-shot'];
+
 export interface ClassifyRequest {
   type: 'classify/run';
   requestId: string;
   text: string;
-  /** candidate labels for zero-shot (NLI model); absent: the classifier's own labels */
+  /** which classifier (and so which model setting) runs */
+  mode: ClassifyMode;
+  /** zero-shot only: candidate labels (absent: the remembered ones); refused in sentiment mode */
   labels?: string[];
   multiLabel?: boolean;
 }
 
 export interface ClassifyReply {
   modelId: string;
+  mode: ClassifyMode;
   zeroShot: boolean;
   scores: LabelScore[];
   ms: number;
@@ -291,8 +306,11 @@ export interface StoredFile {
   path: string;
   size: number;
   sha256?: string;
-  /** made on this device, not downloaded or imported: 'int8' = quantized from the model's fp32 ONNX file */
-  derived?: 'int8';
+  /**
+   * made on this device, not downloaded or imported: 'int8' = quantized from the model's fp32 ONNX file; 'onnx' =
+   * built from the model's config.json and model.safetensors (which is not kept: this file holds its weights)
+   */
+  derived?: 'int8' | 'onnx';
 }
 
 /** An installed model's record, as the model store keeps it in storage.local. */
@@ -455,7 +473,13 @@ export function isBackgroundRequest(msg: unknown): msg is BackgroundRequest {
     case 'qa/ask':
       return str('requestId') && int('tabId') && str('question') && (m.scope === 'page' || m.scope === 'selection') && (m.windowBudget === undefined || (int('windowBudget') && (m.windowBudget as number) >= 1));
     case 'classify/run':
-      return str('requestId') && str('text') && (m.labels === undefined || (Array.isArray(m.labels) && m.labels.every((l) => typeof l === 'string')));
+      return (
+        str('requestId') &&
+        str('text') &&
+        CLASSIFY_MODES.includes(m.mode as ClassifyMode) &&
+        (m.labels === undefined || (Array.isArray(m.labels) && m.labels.every((l) => typeof l === 'string'))) &&
+        (m.multiLabel === undefined || typeof m.multiLabel === 'boolean')
+      );
     case 'request/cancel':
       return str('requestId');
     case 'models/list':

@@ -1,6 +1,7 @@
 // The model registry (models/registry.json): which models exist, where on the hub, which files.
 import registryJson from '../../models/registry.json' with { type: 'json' };
 import { ONNX_FILES } from '../engine/onnx-files.js';
+import { CHECKPOINT_FILE, isPickleFile, modelWeights } from './model-files.js';
 import type { ModelTask } from './protocol.js';
 
 export interface RegistryFile {
@@ -26,9 +27,15 @@ export interface RegistryEntry {
   /**
    * 'on-device': the hub publishes only fp32, so after the files are stored the extension quantizes the fp32 ONNX
    * file to int8 (src/engine/quantize.ts) and stores it as onnx/model_quantized.onnx, part of the same install.
+   * An entry whose weights are model.safetensors always gets this step, after its ONNX file is built.
    */
   int8?: 'on-device';
+  /** config.json's model_type (default 'mobilebert'); the end-to-end tests' fake hub writes its files by it */
+  modelType?: ModelType;
 }
+
+export type ModelType = 'mobilebert' | 'bert';
+const MODEL_TYPES: readonly ModelType[] = ['mobilebert', 'bert'];
 
 export function parseRegistry(json: unknown): RegistryEntry[] {
   const models = (json as { models?: unknown }).models;
@@ -44,14 +51,21 @@ export function parseRegistry(json: unknown): RegistryEntry[] {
     if (!Array.isArray(m.files) || m.files.length === 0) throw new Error(`model registry entry ${m.id}: no files`);
     for (const f of m.files) {
       if (typeof f.path !== 'string' || f.path.startsWith('/') || f.path.split('/').includes('..')) throw new Error(`model registry entry ${m.id}: bad file path ${JSON.stringify(f.path)}`);
+      if (isPickleFile(f.path)) throw new Error(`model registry entry ${m.id}: ${f.path} is a PyTorch pickle, which Lens never loads; list ${CHECKPOINT_FILE} or an ONNX file`);
     }
+    const paths = m.files.map((f) => f.path);
+    const weights = modelWeights(paths);
+    if (!weights) throw new Error(`model registry entry ${m.id}: no weights: list ${CHECKPOINT_FILE} or an ONNX file (${ONNX_FILES.fp32.join(', ')}, ${ONNX_FILES.quantized.join(', ')})`);
+    // the checkpoint is only downloaded to build the ONNX file: with one already listed it would be fetched for nothing
+    if (weights.kind === 'onnx' && paths.includes(CHECKPOINT_FILE)) throw new Error(`model registry entry ${m.id}: lists ${CHECKPOINT_FILE} and ${weights.paths.join(', ')}; list one or the other`);
+    if (weights.kind === 'checkpoint' && !paths.includes('config.json')) throw new Error(`model registry entry ${m.id}: ${CHECKPOINT_FILE} needs config.json to build the model from`);
     if (m.int8 !== undefined) {
       if (m.int8 !== 'on-device') throw new Error(`model registry entry ${m.id}: "int8" must be "on-device" (got ${JSON.stringify(m.int8)})`);
-      const paths = m.files.map((f) => f.path);
-      if (!paths.some((p) => ONNX_FILES.fp32.includes(p))) throw new Error(`model registry entry ${m.id}: "int8": "on-device" needs an fp32 ONNX file to quantize (${ONNX_FILES.fp32.join(' or ')})`);
+      if (weights.kind === 'onnx' && !paths.some((p) => ONNX_FILES.fp32.includes(p))) throw new Error(`model registry entry ${m.id}: "int8": "on-device" needs an fp32 ONNX file to quantize (${ONNX_FILES.fp32.join(' or ')}) or ${CHECKPOINT_FILE}`);
       const quantized = paths.find((p) => ONNX_FILES.quantized.includes(p));
       if (quantized) throw new Error(`model registry entry ${m.id}: "int8": "on-device" with the hub's ${quantized} as well; list one or the other`);
     }
+    if (m.modelType !== undefined && !MODEL_TYPES.includes(m.modelType)) throw new Error(`model registry entry ${m.id}: "modelType" must be ${MODEL_TYPES.map((t) => `"${t}"`).join(' or ')} (got ${JSON.stringify(m.modelType)})`);
     return m as RegistryEntry;
   });
 }
@@ -64,12 +78,19 @@ export function registryEntry(id: string): RegistryEntry {
   return entry;
 }
 
+/** Whether installing this entry from the hub ends with making its int8 file on the device. */
+export function makesInt8OnDevice(entry: RegistryEntry): boolean {
+  return entry.int8 === 'on-device' || entry.files.some((f) => f.path === CHECKPOINT_FILE);
+}
+
 /**
  * The fp32 ONNX file to quantize on the device after an install, for an entry with "int8": "on-device" whose
  * stored files have no int8 file yet (a folder import may bring its own); undefined when there is nothing to do.
+ * `built`: the fp32 file was built on the device from a checkpoint, which never comes with an int8 file, so it
+ * is quantized whatever the entry says.
  */
-export function onDeviceInt8Source(entry: RegistryEntry, storedPaths: readonly string[]): string | undefined {
-  if (entry.int8 !== 'on-device' || storedPaths.some((p) => ONNX_FILES.quantized.includes(p))) return undefined;
+export function onDeviceInt8Source(entry: RegistryEntry, storedPaths: readonly string[], built = false): string | undefined {
+  if ((!built && entry.int8 !== 'on-device') || storedPaths.some((p) => ONNX_FILES.quantized.includes(p))) return undefined;
   return ONNX_FILES.fp32.find((p) => storedPaths.includes(p));
 }
 

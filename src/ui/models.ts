@@ -1,6 +1,6 @@
 // The models as the background reports them (models/list), kept current from its events, for the popup and
-// the options page. Install progress events (download, then the on-device int8 step) update the listed state
-// in place, so a bar moves without a round trip per event.
+// the options page. Install progress events (download, building from a checkpoint, the on-device int8 step)
+// update the listed state in place, so a bar moves without a round trip per event.
 import { onBackgroundEvent, sendToBackground } from '../shared/messaging.js';
 import type { BackgroundEvent, InstallState, InstallStep, ModelInfo, ModelsListReply, ModelTask, ProgressEvent } from '../shared/protocol.js';
 import { formatBytesProgress, formatPercent, fraction } from './format.js';
@@ -21,7 +21,7 @@ export class ModelsStore {
         void this.refresh();
         return;
       }
-      if ((event.phase === 'download' || event.phase === 'optimize') && event.modelId) this.installProgress(event.modelId, event.phase, event.done, event.total);
+      if ((event.phase === 'download' || event.phase === 'build' || event.phase === 'optimize') && event.modelId) this.installProgress(event.modelId, event.phase, event.done, event.total);
       onProgress?.(event);
     });
   }
@@ -82,11 +82,11 @@ export class ModelsStore {
   }
 }
 
-/** The progress bar's label and detail for a model being installed. */
+/** The progress bar's label and detail for a model being installed: one bar, relabelled at each phase. */
 export function installProgressText(state: { step: InstallStep; loaded: number; total: number | undefined }): { label: string; detail: string } {
-  if (state.step === 'optimize') {
+  if (state.step === 'build' || state.step === 'optimize') {
     const f = fraction(state.loaded, state.total);
-    return { label: 'Optimizing for this device (int8)…', detail: f === undefined ? '' : formatPercent(f) };
+    return { label: state.step === 'build' ? 'Building the model from its weights…' : 'Optimizing for this device (int8)…', detail: f === undefined ? '' : formatPercent(f) };
   }
   const started = state.loaded > 0 || state.total !== undefined;
   return { label: started ? 'Downloading' : 'Starting…', detail: started ? formatBytesProgress(state.loaded, state.total) : '' };

@@ -1,65 +1,28 @@
 // Model management in Chromium, through the options page: a download the hub corrupts or cuts short is
 // refused and leaves nothing behind; the QA model (fp32 on the hub) gets its int8 file made on the device,
 // which answers run unless the precision setting says fp32; a model folder imported from disk is used;
-// removing frees the storage; and a build with a bundled model answers with no download at all. With the
-// full-size QA model: the int8 step can be cancelled, and how long it takes is printed.
+// removing frees the storage; and a build with bundled models answers with no download at all (a model folder
+// with model.safetensors only is shipped as ONNX built at build time). With the full-size QA model: the int8 step
+// can be cancelled, and how long it takes is printed.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { quantizeOnnx } from '../../src/engine/quantize.js';
+import { REGISTRY, registryEntry } from '../../src/shared/registry.js';
 import { ROOT } from '../helpers/cli.js';
 import { chromiumUnavailable, launchChromium, type LensChromium } from './harness/chromium.js';
 import { FULL_SIZE_QA_HUB_DIR, hubFilePath, hubFiles, prepareHub } from './harness/models.js';
 import { startTestServer, type TestServer } from './harness/server.js';
+import { cachedUrls, card, installedRecord, recordInstallPhases, setHub, type InstalledRecord } from './harness/store.js';
 
 const skip = chromiumUnavailable();
 const QA = 'mobilebert-squad2';
 const QA_REPO = 'csarron/mobilebert-uncased-squad-v2';
-
-async function setHub(lens: LensChromium, url: string): Promise<Page> {
-  const options = await lens.openExtensionPage('src/options/options.html');
-  await options.fill('#hub-url', url);
-  await options.click('#save-hub');
-  await options.waitForFunction(() => /Saved/.test(document.querySelector('#hub-status')?.textContent ?? ''));
-  return options;
-}
-
-const card = (id: string) => `[data-testid="model"][data-model-id="${id}"]`;
-
-async function cachedUrls(lens: LensChromium): Promise<string[]> {
-  const sw = await lens.serviceWorker();
-  return sw.evaluate(async () => {
-    const out: string[] = [];
-    for (const name of await caches.keys()) for (const req of await (await caches.open(name)).keys()) out.push(req.url);
-    return out;
-  });
-}
-
-interface StoredFile {
-  path: string;
-  size: number;
-  sha256?: string;
-  derived?: string;
-}
-interface InstalledRecord {
-  source: string;
-  files: StoredFile[];
-  bytes: number;
-  int8Error?: string;
-}
-
-/** The model store's record of a model (storage.local), as the background wrote it. */
-async function installedRecord(lens: LensChromium, id: string): Promise<InstalledRecord | undefined> {
-  const sw = await lens.serviceWorker();
-  return sw.evaluate(async (modelId) => {
-    const { chrome } = globalThis as unknown as { chrome: { storage: { local: { get(key: string): Promise<Record<string, Record<string, unknown> | undefined>> } } } };
-    return (await chrome.storage.local.get('installedModels')).installedModels?.[modelId] as InstalledRecord | undefined;
-  }, id);
-}
+const QA_REVISION = registryEntry(QA).revision;
 
 /** The record lists the fp32 file as stored and onnx/model_quantized.onnx as made on this device; bytes count both. */
 function assertOnDeviceInt8(record: InstalledRecord | undefined, fp32Path: string): void {
@@ -73,18 +36,6 @@ function assertOnDeviceInt8(record: InstalledRecord | undefined, fp32Path: strin
   assert.match(int8.sha256 ?? '', /^[0-9a-f]{64}$/);
   assert.ok(int8.size < fp32.size / 3, `int8 ${int8.size} bytes vs fp32 ${fp32.size}`);
   assert.equal(record.bytes, record.files.reduce((sum, f) => sum + f.size, 0), 'the storage counted is every stored file, the int8 one included');
-}
-
-/** Collects, in an extension page, the install progress events of a model: "phase: message". */
-async function recordInstallPhases(page: Page, id: string): Promise<() => Promise<string[]>> {
-  await page.evaluate((modelId) => {
-    const seen: string[] = [];
-    (globalThis as unknown as { lensTestPhases: string[] }).lensTestPhases = seen;
-    chrome.runtime.onMessage.addListener((msg: { type?: string; modelId?: string; phase?: string; message?: string }) => {
-      if (msg.type === 'event/progress' && msg.modelId === modelId) seen.push(`${msg.phase}: ${msg.message}`);
-    });
-  }, id);
-  return () => page.evaluate(() => [...new Set((globalThis as unknown as { lensTestPhases: string[] }).lensTestPhases)]);
 }
 
 describe('model management in Chromium', { skip }, () => {
@@ -111,7 +62,7 @@ describe('model management in Chromium', { skip }, () => {
     ['missing', /HTTP 404/],
   ] as const) {
     test(`a ${fault} model file is refused with a clear error and nothing is stored`, async () => {
-      server.hubFaults.set(`${QA_REPO}/resolve/main/model.onnx`, fault);
+      server.hubFaults.set(`${QA_REPO}/resolve/${QA_REVISION}/model.onnx`, fault);
       await options.click(`${card(QA)} [data-testid="download"]`);
       await options.waitForSelector(`${card(QA)} [data-testid="model-error"]`, { timeout: 30_000 });
       assert.match((await options.textContent(`${card(QA)} [data-testid="model-error"]`)) ?? '', message);
@@ -165,7 +116,7 @@ describe('model management in Chromium', { skip }, () => {
   });
 
   test('a model folder imported from disk is stored, loads, and is used; removing it frees the storage', async () => {
-    const folder = join(hubFilePath(hubDir, { repo: QA_REPO, revision: 'main', path: '' }));
+    const folder = join(hubFilePath(hubDir, { repo: QA_REPO, revision: QA_REVISION, path: '' }));
     server.clearRequests();
     await options.setInputFiles(`${card(QA)} [data-testid="import-input"]`, folder);
     await options.waitForSelector(`${card(QA)}[data-state="installed"]`, { timeout: 60_000 });
@@ -202,7 +153,7 @@ describe('model management in Chromium', { skip }, () => {
     // a folder whose model.onnx is already quantized: it loads, but quantizing it again is refused
     const folder = mkdtempSync(join(tmpdir(), 'lens-int8-fails-'));
     try {
-      const source = hubFilePath(hubDir, { repo: QA_REPO, revision: 'main', path: '' });
+      const source = hubFilePath(hubDir, { repo: QA_REPO, revision: QA_REVISION, path: '' });
       cpSync(source, folder, { recursive: true });
       writeFileSync(join(folder, 'model.onnx'), quantizeOnnx(new Uint8Array(readFileSync(join(source, 'model.onnx')))).bytes);
       await options.setInputFiles(`${card(QA)} [data-testid="import-input"]`, folder);
@@ -292,6 +243,9 @@ describe('the on-device int8 step with the full-size QA model (99 MB fp32) in Ch
   });
 });
 
+/** A sentence classifier the hub publishes as model.safetensors only: bundled, it is built into ONNX at build time. */
+const CHECKPOINT_CLASSIFIER = REGISTRY.find((m) => m.task === 'classify' && m.files.some((f) => f.path === 'model.safetensors'));
+
 describe('a build with a bundled model (LENS_BUNDLE_MODEL)', { skip }, () => {
   let outDir: string;
   let lens: LensChromium;
@@ -301,8 +255,10 @@ describe('a build with a bundled model (LENS_BUNDLE_MODEL)', { skip }, () => {
     const hubDir = await prepareHub();
     server = await startTestServer({ hubDir });
     outDir = mkdtempSync(join(tmpdir(), 'lens-bundled-'));
-    const folder = hubFilePath(hubDir, { repo: QA_REPO, revision: 'main', path: '' });
-    const build = spawnSync('npx', ['vite', 'build', '--mode', 'chrome', '--logLevel', 'error'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, LENS_OUT_DIR: outDir, LENS_BUNDLE_MODEL: `${QA}=${folder}` } });
+    const folder = hubFilePath(hubDir, { repo: QA_REPO, revision: QA_REVISION, path: '' });
+    const bundles = [`${QA}=${folder}`];
+    if (CHECKPOINT_CLASSIFIER) bundles.push(`${CHECKPOINT_CLASSIFIER.id}=${hubFilePath(hubDir, { ...CHECKPOINT_CLASSIFIER, path: '' })}`);
+    const build = spawnSync('npx', ['vite', 'build', '--mode', 'chrome', '--logLevel', 'error'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, LENS_OUT_DIR: outDir, LENS_BUNDLE_MODEL: bundles.join(',') } });
     assert.equal(build.status, 0, build.stderr);
     lens = await launchChromium({ extensionDir: outDir });
   });
@@ -327,5 +283,21 @@ describe('a build with a bundled model (LENS_BUNDLE_MODEL)', { skip }, () => {
     const qa = list.value.models.find((m: { id: string }) => m.id === QA);
     assert.equal(qa.state.kind, 'installed');
     assert.equal(qa.state.source, 'bundled');
+  });
+
+  test('a safetensors-only folder is shipped as ONNX, built at build time, and classifies with no download', { skip: CHECKPOINT_CLASSIFIER ? false : 'no classifier published as model.safetensors only in models/registry.json' }, async () => {
+    const id = (CHECKPOINT_CLASSIFIER as { id: string }).id;
+    const dir = join(outDir, 'models', id);
+    assert.ok(existsSync(join(dir, 'onnx', 'model.onnx')), 'onnx/model.onnx is in the package');
+    assert.ok(!existsSync(join(dir, 'model.safetensors')), 'the checkpoint is not');
+    const listed = (JSON.parse(readFileSync(join(outDir, 'models', 'bundled.json'), 'utf8')) as { models: Array<{ id: string; files: Array<{ path: string }> }> }).models.find((m) => m.id === id);
+    assert.ok(listed?.files.some((f) => f.path === 'onnx/model.onnx') && !listed.files.some((f) => f.path === 'model.safetensors'), JSON.stringify(listed));
+    server.clearRequests();
+    const page = await lens.openExtensionPage('src/options/options.html');
+    const reply = await page.evaluate(() => chrome.runtime.sendMessage({ type: 'classify/run', requestId: crypto.randomUUID(), mode: 'sentiment', text: 'A gorgeous, witty, seductive movie.' }));
+    assert.equal(reply.ok, true, JSON.stringify(reply));
+    assert.equal(reply.value.modelId, id);
+    assert.deepEqual(server.requests.filter((r) => r.server === 'hub'), []);
+    await page.close();
   });
 });

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
+import { registryEntry } from '../../src/shared/registry.js';
 import { chromiumUnavailable, launchChromium, screenshotDir, type LensChromium } from './harness/chromium.js';
 import { firefoxUnavailable, launchFirefox } from './harness/firefox.js';
 import { hubFiles, prepareHub } from './harness/models.js';
@@ -27,13 +28,13 @@ before(async () => {
 after(() => server.close());
 
 describe('fake hub', () => {
-  it('serves every registry file with Content-Length, and .onnx files with the LFS headers', async () => {
+  it('serves every registry file with Content-Length, and .onnx and .safetensors files with the LFS headers', async () => {
     for (const f of await hubFiles()) {
       const res = await fetch(`${server.hubUrl}/${f.repo}/resolve/${f.revision}/${f.path}`);
       assert.equal(res.status, 200, f.path);
       assert.equal(res.headers.get('content-length'), String(f.bytes), f.path);
       assert.equal((await res.arrayBuffer()).byteLength, f.bytes);
-      if (f.path.endsWith('.onnx')) {
+      if (f.path.endsWith('.onnx') || f.path.endsWith('.safetensors')) {
         assert.equal(res.headers.get('x-linked-etag'), `"${f.sha256}"`);
         assert.equal(res.headers.get('x-linked-size'), String(f.bytes));
       }
@@ -83,7 +84,7 @@ describe('chromium', { skip: chromiumUnavailable(), timeout: 120_000 }, () => {
     assert.equal(await sw.evaluate(() => (globalThis as unknown as ExtGlobals).lensSmokeMarker ?? 'fresh'), 'fresh', 'the worker kept its globals: it did not restart');
     console.log(`kill ${killMs} ms, restart on message ${Date.now() - t1} ms`);
 
-    const url = `${server.hubUrl}/Xenova/mobilebert-uncased-mnli/resolve/main/config.json`;
+    const url = `${server.hubUrl}/Xenova/mobilebert-uncased-mnli/resolve/${registryEntry('mobilebert-mnli').revision}/config.json`;
     assert.equal(await sw.evaluate((u) => fetch(u).then((r) => r.status), url), 200);
     assert.ok(requests.some((r) => r.url === url && r.fromServiceWorker), `no service-worker request to ${url} recorded`);
     await popup.close();

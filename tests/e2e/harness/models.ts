@@ -1,16 +1,20 @@
-// A fake Hugging Face hub on disk: every registry model as tiny random-weight MobileBERT files, in the hub's
-// URL layout {repo}/resolve/{revision}/{path}, so the extension's real download path can be tested offline.
+// A fake Hugging Face hub on disk: every file every registry model lists, as tiny random-weight models of the
+// entry's modelType (MobileBERT, or BERT), in the hub's URL layout {repo}/resolve/{revision}/{path}, so the
+// extension's real download path can be tested offline: ONNX files, and model.safetensors checkpoints (random
+// tensors under the transformers names for the entry's config.json) for entries published without ONNX.
 // Generated once under .tmp/e2e/hub and reused while the registry and this generator are unchanged.
-// FULL_SIZE_QA_HUB_DIR: the same, but the QA model is the full-size MobileBERT (99 MB fp32), for work whose
-// duration matters (the on-device int8 step).
+// FULL_SIZE_QA_HUB_DIR: the same, but the MobileBERT models the extension works on after the download (the fp32
+// QA model it quantizes, the checkpoints it builds and quantizes) are full-size (24.6 M parameters, 99 MB fp32),
+// for work whose duration matters (the build and int8 steps).
 import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ROOT } from '../../helpers/cli.js';
 import { uncasedVocabText } from '../../helpers/vocab.js';
+import { BERT_ARCHS, bertConfigJson } from '../../../src/modelgen/bert-config.js';
 import { ARCHS, hfConfigJson, type ModelTask } from '../../../src/modelgen/mobilebert-config.js';
-import { buildMobileBertOnnx } from '../../../src/modelgen/mobilebert-onnx.js';
+import { randomCheckpoint, randomModel } from '../../../src/modelgen/random-model.js';
 import { quantizeOnnx } from '../../../src/engine/quantize.js';
 import { specialTokensMapJson, tokenizerConfigJson, tokenizerJson } from '../../../src/modelgen/model-folder.js';
 
@@ -18,7 +22,7 @@ export const DEFAULT_HUB_DIR = join(ROOT, '.tmp', 'e2e', 'hub');
 export const FULL_SIZE_QA_HUB_DIR = join(ROOT, '.tmp', 'e2e', 'hub-full-size-qa');
 const REGISTRY_PATH = join(ROOT, 'models', 'registry.json');
 /** Bump when the generated files change in a way the registry text does not show. */
-const GENERATOR_VERSION = 3;
+const GENERATOR_VERSION = 4;
 const MANIFEST = '.hub-manifest.json';
 const DEFAULT_LABELS: Record<string, string[]> = {
   'zero-shot': ['contradiction', 'neutral', 'entailment'],
@@ -41,6 +45,9 @@ interface RegistryModel {
   repo: string;
   revision: string;
   labels?: string[];
+  /** config.json's model_type (default mobilebert) */
+  modelType?: 'mobilebert' | 'bert';
+  int8?: string;
   files: Array<{ path: string }>;
 }
 
@@ -63,20 +70,33 @@ function modelTask(m: RegistryModel): ModelTask {
 
 const jsonBytes = (value: unknown) => Buffer.from(`${JSON.stringify(value, null, 2)}\n`);
 
-async function fileBytes(m: RegistryModel, index: number, path: string, vocabText: string, fullSizeQa: boolean): Promise<Buffer> {
+/** The MobileBERT entries the extension processes after the download: fp32 ONNX it quantizes, checkpoints it builds. */
+function worksOnDevice(m: RegistryModel): boolean {
+  return m.int8 === 'on-device' || m.files.some((f) => f.path === 'model.safetensors');
+}
+
+/** config.json of a registry model as the fake hub has it: tiny (or, fullSize, google/mobilebert-uncased) widths. */
+function hubConfigJson(m: RegistryModel, fullSize: boolean): Record<string, unknown> {
   const task = modelTask(m);
-  const cfg = fullSizeQa && task.kind === 'qa' ? ARCHS.mobilebert : ARCHS.tiny;
+  if (m.modelType === 'bert') return bertConfigJson(BERT_ARCHS['bert-tiny'], task);
+  return hfConfigJson(fullSize && worksOnDevice(m) ? ARCHS.mobilebert : ARCHS.tiny, task);
+}
+
+async function fileBytes(m: RegistryModel, index: number, path: string, vocabText: string, fullSize: boolean): Promise<Buffer> {
+  const config = hubConfigJson(m, fullSize);
+  const seed = 1000 + index;
   const name = path.split('/').pop();
   if (path.endsWith('.onnx')) {
-    const fp32 = buildMobileBertOnnx(cfg, task, 1000 + index).bytes;
+    const fp32 = randomModel(config, seed).bytes;
     // the hub's int8 variant, made the way `lens model quantize` makes it
     return Buffer.from(/_quantized\.onnx$/.test(path) ? quantizeOnnx(fp32).bytes : fp32);
   }
   switch (name) {
-    case 'config.json': return jsonBytes(hfConfigJson(cfg, task));
+    case 'model.safetensors': return Buffer.from(randomCheckpoint(config, seed));
+    case 'config.json': return jsonBytes(config);
     case 'vocab.txt': return Buffer.from(vocabText);
     case 'tokenizer.json': return jsonBytes(tokenizerJson(vocabText.replace(/\n$/, '').split('\n')));
-    case 'tokenizer_config.json': return jsonBytes(tokenizerConfigJson(cfg));
+    case 'tokenizer_config.json': return jsonBytes(tokenizerConfigJson({ maxPositionEmbeddings: config.max_position_embeddings as number }, m.modelType === 'bert' ? 'BertTokenizer' : 'MobileBertTokenizer'));
     case 'special_tokens_map.json': return jsonBytes(specialTokensMapJson());
     default: throw new Error(`e2e hub: no generator for ${path} of ${m.id}; teach tests/e2e/harness/models.ts about it`);
   }
@@ -102,8 +122,8 @@ const prepared = new Map<string, Promise<Manifest>>();
 
 async function build(dir: string): Promise<Manifest> {
   const registryText = await readFile(REGISTRY_PATH, 'utf8');
-  const fullSizeQa = dir === FULL_SIZE_QA_HUB_DIR;
-  const key = createHash('sha256').update(`${GENERATOR_VERSION}\n${fullSizeQa}\n${registryText}`).digest('hex');
+  const fullSize = dir === FULL_SIZE_QA_HUB_DIR;
+  const key = createHash('sha256').update(`${GENERATOR_VERSION}\n${fullSize}\n${registryText}`).digest('hex');
   const existing = await readManifest(dir);
   if (isComplete(dir, existing, key)) return existing;
 
@@ -115,7 +135,7 @@ async function build(dir: string): Promise<Manifest> {
   const files: HubFile[] = [];
   for (const [index, m] of models.entries()) {
     for (const { path } of m.files) {
-      const bytes = await fileBytes(m, index, path, vocabText, fullSizeQa);
+      const bytes = await fileBytes(m, index, path, vocabText, fullSize);
       const target = hubFilePath(staging, { repo: m.repo, revision: m.revision, path });
       await mkdir(dirname(target), { recursive: true });
       await writeFile(target, bytes);

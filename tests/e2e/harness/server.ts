@@ -30,9 +30,11 @@ export interface RequestRecord {
 
 /**
  * A deliberate hub failure for one file: 'missing' 404, 'error' 500, 'corrupt' right headers but one byte
- * flipped (sha256 mismatch), 'truncate' the connection is cut halfway through the body.
+ * flipped (sha256 mismatch), 'truncate' the connection is cut halfway through the body, 'short' only the first
+ * half of the file is served, as if it were the whole file (Content-Length and X-Linked-Etag agree with it: only
+ * the file's own format can tell).
  */
-export type HubFault = 'missing' | 'error' | 'corrupt' | 'truncate';
+export type HubFault = 'missing' | 'error' | 'corrupt' | 'truncate' | 'short';
 
 export interface TestServerOptions {
   hubDir: string;
@@ -248,18 +250,19 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
       res.end(text);
       return;
     }
-    const headers: Record<string, string | number> = { ...CORS, 'Content-Type': contentType(path), 'Content-Length': file.length, 'Cache-Control': 'no-store' };
-    if (path.endsWith('.onnx')) {
+    const served = fault === 'short' ? file.subarray(0, file.length >> 1) : file;
+    const headers: Record<string, string | number> = { ...CORS, 'Content-Type': contentType(path), 'Content-Length': served.length, 'Cache-Control': 'no-store' };
+    if (path.endsWith('.onnx') || path.endsWith('.safetensors')) {
       // The real hub's LFS headers: the sha256 of the content (quoted) and its size.
-      headers['X-Linked-Etag'] = `"${createHash('sha256').update(file).digest('hex')}"`;
-      headers['X-Linked-Size'] = file.length;
+      headers['X-Linked-Etag'] = `"${createHash('sha256').update(served).digest('hex')}"`;
+      headers['X-Linked-Size'] = served.length;
     }
     res.writeHead(200, headers);
     if (req.method === 'HEAD') {
       res.end();
       return;
     }
-    let body = file;
+    let body = served;
     if (fault === 'corrupt') {
       body = Buffer.from(file);
       body[body.length >> 1] ^= 0xff;
