@@ -4,10 +4,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PDF_MESSAGE, RESTRICTED_MESSAGE, restrictedReason } from '../src/background/restricted.js';
 import { pickOnnxFile } from '../src/engine/onnx-files.js';
-import { checkHubUrl, checkLabels } from '../src/shared/checks.js';
+import { checkClassifyMode, checkHubUrl, checkLabels, checkModelFor } from '../src/shared/checks.js';
 import { checkPrecision, onnxVariantOf, precisionInUse, precisionText } from '../src/shared/precision.js';
 import { isBackgroundRequest, isOffscreenRequest, type StoredFile } from '../src/shared/protocol.js';
 import { REGISTRY, approxBytes, hubFileUrl, onDeviceInt8Source, parseRegistry, registryEntry } from '../src/shared/registry.js';
+import { DEFAULT_SETTINGS, checkSettingsPatch, classifyModelId, normalizeSettings, type TaskOf } from '../src/shared/settings-values.js';
+import { modelSpeed, speedFactorText, speedText } from '../src/ui/speed.js';
 
 test('the registry has the default QA and zero-shot models with their hub files', () => {
   const qa = registryEntry('mobilebert-squad2');
@@ -23,7 +25,20 @@ test('the registry has the default QA and zero-shot models with their hub files'
   assert.equal(qa.int8, 'on-device');
   assert.ok(approxBytes(qa) > 90e6 && approxBytes(qa) < 110e6, `QA model size ${approxBytes(qa)}`);
   assert.equal(REGISTRY.length, new Set(REGISTRY.map((m) => m.id)).size);
-  assert.throws(() => registryEntry('nope'), /unknown model "nope" \(known: mobilebert-squad2, mobilebert-mnli\)/);
+  assert.throws(() => registryEntry('nope'), /unknown model "nope" \(known: mobilebert-squad2, mobilebert-mnli\b/);
+});
+
+test('the registry has the popup\'s Sentiment model and a compact QA alternative', () => {
+  // the Classify tab's Sentiment mode: a fine-tuned classifier (fixed labels), next to the zero-shot NLI model
+  const sst2 = registryEntry(DEFAULT_SETTINGS.sentimentModelId);
+  assert.equal(sst2.task, 'classify');
+  assert.equal(registryEntry(DEFAULT_SETTINGS.zeroShotModelId).task, 'zero-shot');
+  // the options page offers it beside MobileBERT for questions
+  const compact = registryEntry('compact-bert-squad');
+  assert.equal(compact.task, 'qa');
+  assert.ok(approxBytes(compact) < approxBytes(registryEntry('mobilebert-squad2')), 'the compact model is the smaller download');
+  // every entry is pinned to a commit, so a hub change cannot swap the weights under an install
+  for (const m of REGISTRY) assert.match(m.revision, /^[0-9a-f]{7,40}$/, `${m.id} revision ${m.revision}`);
 });
 
 test('bad registry entries are refused with the reason', () => {
@@ -90,8 +105,8 @@ test('precision: which ONNX file runs, and how the options page says it', () => 
 
 test('hub URLs follow the Hugging Face layout {hub}/{repo}/resolve/{revision}/{file}', () => {
   const entry = registryEntry('mobilebert-mnli');
-  assert.equal(hubFileUrl('https://huggingface.co', entry, 'onnx/model.onnx'), 'https://huggingface.co/Xenova/mobilebert-uncased-mnli/resolve/main/onnx/model.onnx');
-  assert.equal(hubFileUrl('http://127.0.0.1:8080/hub/', entry, 'config.json'), 'http://127.0.0.1:8080/hub/Xenova/mobilebert-uncased-mnli/resolve/main/config.json');
+  assert.equal(hubFileUrl('https://huggingface.co', entry, 'onnx/model.onnx'), `https://huggingface.co/Xenova/mobilebert-uncased-mnli/resolve/${entry.revision}/onnx/model.onnx`);
+  assert.equal(hubFileUrl('http://127.0.0.1:8080/hub/', entry, 'config.json'), `http://127.0.0.1:8080/hub/Xenova/mobilebert-uncased-mnli/resolve/${entry.revision}/config.json`);
 });
 
 test('settings: hub URL and candidate labels are checked', () => {
@@ -117,7 +132,11 @@ test('the background accepts only well-formed requests of the protocol', () => {
   assert.ok(isBackgroundRequest({ type: 'qa/ask', requestId: 'r', tabId: 3, question: 'who?', scope: 'page' }));
   assert.ok(isBackgroundRequest({ type: 'models/list' }));
   assert.ok(isBackgroundRequest({ type: 'models/prewarm', task: 'qa' }));
-  assert.ok(isBackgroundRequest({ type: 'classify/run', requestId: 'r', text: 't', labels: ['a', 'b'] }));
+  assert.ok(isBackgroundRequest({ type: 'classify/run', requestId: 'r', text: 't', mode: 'zero-shot', labels: ['a', 'b'], multiLabel: true }));
+  assert.ok(isBackgroundRequest({ type: 'classify/run', requestId: 'r', text: 't', mode: 'sentiment' }));
+  for (const bad of [{ type: 'classify/run', requestId: 'r', text: 't' }, { type: 'classify/run', requestId: 'r', text: 't', mode: 'topic' }, { type: 'classify/run', requestId: 'r', text: 't', mode: 'zero-shot', multiLabel: 'yes' }]) {
+    assert.equal(isBackgroundRequest(bad), false, `${JSON.stringify(bad)}: a classify request names a known mode`);
+  }
   assert.ok(isBackgroundRequest({ type: 'models/imported', modelId: 'm', files: [{ path: 'model.onnx', size: 10, sha256: 'ab' }] }));
   for (const bad of [{ type: 'models/imported', modelId: 'm' }, { type: 'models/imported', modelId: 'm', files: [{ path: 'model.onnx' }] }, { type: 'models/imported', modelId: 'm', files: [{ path: 'onnx/model_quantized.onnx', size: 1, derived: 'int8' }] }]) {
     assert.equal(isBackgroundRequest(bad), false, `${JSON.stringify(bad)}: only the background marks a file as made on the device`);
@@ -125,7 +144,83 @@ test('the background accepts only well-formed requests of the protocol', () => {
   const record = { id: 'm', source: 'hub', files: [], bytes: 0, installedAt: 1 };
   assert.ok(isOffscreenRequest({ type: 'offscreen/prewarm', requestId: 'r', modelId: 'm', record, variant: 'quantized' }));
   assert.equal(isOffscreenRequest({ type: 'offscreen/prewarm', requestId: 'r', modelId: 'm', record }), false, 'the offscreen document is told which ONNX variant to run');
-  for (const bad of [null, 'qa/ask', {}, { type: 'qa/ask', requestId: 'r', tabId: '3', question: 'q', scope: 'page' }, { type: 'qa/ask', requestId: 'r', tabId: 3, question: 'q', scope: 'everything' }, { type: 'classify/run', requestId: 'r', text: 't', labels: [1] }, { type: 'models/remove' }, { type: 'models/prewarm', task: 'translate' }, { type: 'eval', code: '1' }, { type: 'qa/highlight', tabId: 1, snapshotId: 's', start: 0.5, end: 2 }]) {
+  for (const bad of [null, 'qa/ask', {}, { type: 'qa/ask', requestId: 'r', tabId: '3', question: 'q', scope: 'page' }, { type: 'qa/ask', requestId: 'r', tabId: 3, question: 'q', scope: 'everything' }, { type: 'classify/run', requestId: 'r', text: 't', mode: 'zero-shot', labels: [1] }, { type: 'models/remove' }, { type: 'models/prewarm', task: 'translate' }, { type: 'eval', code: '1' }, { type: 'qa/highlight', tabId: 1, snapshotId: 's', start: 0.5, end: 2 }]) {
     assert.equal(isBackgroundRequest(bad), false, JSON.stringify(bad));
   }
+});
+
+// A registry as settings see it: ids and tasks (the real one may not list every model these tests name).
+const TASKS: Record<string, 'qa' | 'classify' | 'zero-shot'> = { 'mobilebert-squad2': 'qa', 'compact-bert-squad': 'qa', 'mobilebert-sst2': 'classify', 'other-sst2': 'classify', 'mobilebert-mnli': 'zero-shot', 'other-nli': 'zero-shot' };
+const taskOf: TaskOf = (id) => TASKS[id];
+
+test('settings: classify mode and per-mode models are checked; a bad value is refused with the reason', () => {
+  assert.equal(checkClassifyMode('sentiment'), 'sentiment');
+  assert.equal(checkClassifyMode('zero-shot'), 'zero-shot');
+  for (const bad of ['topic', '', 'Sentiment', 1, undefined, null]) assert.throws(() => checkClassifyMode(bad), /the classify mode must be "sentiment" or "zero-shot"/, String(bad));
+  assert.equal(checkModelFor('sentiment', 'other-sst2', taskOf), 'other-sst2');
+  // the NLI model in the sentiment slot would be asked for labels it does not have
+  assert.throws(() => checkModelFor('sentiment', 'mobilebert-mnli', taskOf), /"mobilebert-mnli" is not a sentence-classification model \(its task is zero-shot\)/);
+  assert.throws(() => checkModelFor('zero-shot', 'mobilebert-sst2', taskOf), /not a zero-shot \(NLI\) model/);
+  assert.throws(() => checkModelFor('qa', 'gone', taskOf), /there is no model "gone" in the model list/);
+  assert.throws(() => checkModelFor('qa', 42, taskOf), /must be a model id/);
+
+  // what updateSettings stores: the patch as checked, or nothing at all
+  assert.deepEqual(checkSettingsPatch({ classifyMode: 'zero-shot', zeroShotModelId: 'other-nli', qaModelId: 'compact-bert-squad' }, taskOf), { classifyMode: 'zero-shot', zeroShotModelId: 'other-nli', qaModelId: 'compact-bert-squad' });
+  assert.throws(() => checkSettingsPatch({ classifyMode: 'topic' as never }, taskOf), /classify mode must be/);
+  assert.throws(() => checkSettingsPatch({ sentimentModelId: 'mobilebert-squad2' }, taskOf), /not a sentence-classification model \(its task is qa\)/);
+  assert.throws(() => checkSettingsPatch({ multiLabel: 'yes' as never }, taskOf), /multiLabel must be true or false/);
+  assert.deepEqual(checkSettingsPatch({ zeroShotLabels: [' a ', 'b', 'a'] }, taskOf), { zeroShotLabels: ['a', 'b'] });
+
+  assert.equal(classifyModelId({ sentimentModelId: 's', zeroShotModelId: 'z' }, 'sentiment'), 's');
+  assert.equal(classifyModelId({ sentimentModelId: 's', zeroShotModelId: 'z' }, 'zero-shot'), 'z');
+});
+
+test('settings: defaults are Sentiment with the SST-2 model, zero-shot with MNLI; invalid stored values fall back', () => {
+  assert.deepEqual(normalizeSettings(undefined, taskOf), DEFAULT_SETTINGS);
+  assert.equal(DEFAULT_SETTINGS.classifyMode, 'sentiment');
+  assert.equal(DEFAULT_SETTINGS.sentimentModelId, 'mobilebert-sst2');
+  assert.equal(DEFAULT_SETTINGS.zeroShotModelId, 'mobilebert-mnli');
+  assert.equal(DEFAULT_SETTINGS.qaModelId, 'mobilebert-squad2');
+  const kept = normalizeSettings({ classifyMode: 'zero-shot', sentimentModelId: 'other-sst2', zeroShotLabels: ['x', 'y'], multiLabel: true, precision: 'fp32', hubBaseUrl: 'http://127.0.0.1:9/hub' }, taskOf);
+  assert.deepEqual(kept, { ...DEFAULT_SETTINGS, classifyMode: 'zero-shot', sentimentModelId: 'other-sst2', zeroShotLabels: ['x', 'y'], multiLabel: true, precision: 'fp32', hubBaseUrl: 'http://127.0.0.1:9/hub' });
+  // a mode from a newer version, a model the registry dropped, a model of the wrong task: the defaults
+  const bad = normalizeSettings({ classifyMode: 'topic', sentimentModelId: 'gone', zeroShotModelId: 'mobilebert-sst2', qaModelId: 'mobilebert-mnli', zeroShotLabels: ['one'], multiLabel: 'yes', precision: 'int4' }, taskOf);
+  assert.deepEqual(bad, DEFAULT_SETTINGS);
+});
+
+test('settings migration: an old classifyModelId becomes its mode\'s model, and that mode stays selected', () => {
+  // the previous default (NLI): the user keeps zero-shot, with no new download prompt on upgrade
+  const fromNli = normalizeSettings({ hubBaseUrl: 'https://huggingface.co', qaModelId: 'mobilebert-squad2', classifyModelId: 'other-nli', zeroShotLabels: ['sports', 'politics'], multiLabel: true, precision: 'int8' }, taskOf);
+  assert.equal(fromNli.zeroShotModelId, 'other-nli');
+  assert.equal(fromNli.classifyMode, 'zero-shot');
+  assert.equal(fromNli.sentimentModelId, 'mobilebert-sst2');
+  assert.deepEqual(fromNli.zeroShotLabels, ['sports', 'politics']);
+  assert.equal('classifyModelId' in fromNli, false, 'the old key is not carried on (updateSettings writes what getSettings returns)');
+  // a fine-tuned classifier chosen before: it becomes the sentiment model
+  const fromSst = normalizeSettings({ classifyModelId: 'other-sst2' }, taskOf);
+  assert.equal(fromSst.sentimentModelId, 'other-sst2');
+  assert.equal(fromSst.classifyMode, 'sentiment');
+  assert.equal(fromSst.zeroShotModelId, 'mobilebert-mnli');
+  // an id the registry no longer has: the defaults
+  assert.deepEqual(normalizeSettings({ classifyModelId: 'gone' }, taskOf), DEFAULT_SETTINGS);
+  // already migrated (new keys present): the stale key is dropped, not applied again
+  const both = normalizeSettings({ classifyModelId: 'other-nli', classifyMode: 'sentiment' }, taskOf);
+  assert.equal(both.classifyMode, 'sentiment');
+  assert.equal(both.zeroShotModelId, 'mobilebert-mnli');
+  // against the real registry too (the MNLI entry is in it)
+  assert.equal(normalizeSettings({ classifyModelId: 'mobilebert-mnli' }).classifyMode, 'zero-shot');
+});
+
+test('model speed: read from the registry entry when well formed, said with its factor against the chosen model', () => {
+  assert.deepEqual(modelSpeed({ id: 'a', speed: { msPerWindow384: 120.4, measuredOn: ' Chromium 2 threads ' } }), { msPerWindow384: 120.4, measuredOn: 'Chromium 2 threads' });
+  for (const speed of [undefined, null, 5, { msPerWindow384: '120', measuredOn: 'x' }, { msPerWindow384: 0, measuredOn: 'x' }, { msPerWindow384: Number.NaN, measuredOn: 'x' }, { msPerWindow384: 12 }, { msPerWindow384: 12, measuredOn: ' ' }]) {
+    assert.equal(modelSpeed({ speed }), undefined, JSON.stringify(speed));
+  }
+  assert.equal(speedText({ msPerWindow384: 120.4, measuredOn: 'Chromium, 2 threads' }), '≈ 120 ms per 384-token window, measured on Chromium, 2 threads');
+  assert.equal(speedText({ msPerWindow384: 4.26, measuredOn: 'x' }), '≈ 4.3 ms per 384-token window, measured on x');
+  const mobilebert = { msPerWindow384: 124, measuredOn: 'here' };
+  assert.equal(speedFactorText({ msPerWindow384: 40, measuredOn: 'here' }, mobilebert, 'MobileBERT SQuAD 2.0'), '3.1× faster than MobileBERT SQuAD 2.0');
+  assert.equal(speedFactorText(mobilebert, { msPerWindow384: 40, measuredOn: 'here' }, 'Compact BERT'), '3.1× slower than Compact BERT');
+  assert.equal(speedFactorText({ msPerWindow384: 122, measuredOn: 'here' }, mobilebert, 'M'), 'about as fast as M');
+  assert.equal(speedFactorText({ msPerWindow384: 40, measuredOn: 'elsewhere' }, mobilebert, 'M'), undefined, 'figures from different machines are not compared');
 });

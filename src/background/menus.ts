@@ -1,10 +1,10 @@
 // The context menu on a selection: "Ask about this selection…" opens the question UI (which answers from
-// the selection), "Classify this selection" shows the result in an in-page card.
+// the selection), "Classify this selection" shows the result in an in-page card, in the popup's last mode.
 import browser, { type Menus, type Tabs } from 'webextension-polyfill';
 import { newRequestId } from '../shared/messaging.js';
 import type { ShowCardRequest } from '../shared/protocol.js';
 import { registryEntry } from '../shared/registry.js';
-import { getSettings } from '../shared/settings.js';
+import { classifyModelId, getSettings } from '../shared/settings.js';
 import { classifyText } from './classify.js';
 import type { EngineHost } from './engines.js';
 import { askContent } from './tabs.js';
@@ -52,11 +52,13 @@ export async function handleMenuClick(engines: EngineHost, info: Pick<Menus.OnCl
     await show({ error: 'Select some text first.' });
     return;
   }
-  const { classifyModelId } = await getSettings();
-  const entry = registryEntry(classifyModelId);
+  // the mode last picked in the popup's Classify tab: sentiment, or zero-shot with the remembered labels
+  const settings = await getSettings();
+  const mode = settings.classifyMode;
+  const entry = registryEntry(classifyModelId(settings, mode));
   await show({ pending: true });
   try {
-    const reply = await classifyText(engines, { type: 'classify/run', requestId: newRequestId(), text });
+    const reply = await classifyText(engines, { type: 'classify/run', requestId: newRequestId(), text, mode });
     await show({ scores: reply.scores });
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);

@@ -6,8 +6,8 @@ import { installedModels, removeModel, storageBytes } from '../shared/model-stor
 import type { BackgroundReplies, BackgroundRequest, ModelInfo, Reply } from '../shared/protocol.js';
 import { isBackgroundRequest } from '../shared/protocol.js';
 import { precisionInUse } from '../shared/precision.js';
-import { REGISTRY, approxBytes, registryEntry } from '../shared/registry.js';
-import { getSettings } from '../shared/settings.js';
+import { REGISTRY, approxBytes, makesInt8OnDevice, registryEntry } from '../shared/registry.js';
+import { classifyModelId, getSettings } from '../shared/settings.js';
 import { classifyText } from './classify.js';
 import type { EngineHost } from './engines.js';
 import type { Installs } from './installs.js';
@@ -28,7 +28,7 @@ async function modelInfos(installs: Installs): Promise<ModelInfo[]> {
     const state: ModelInfo['state'] = installing
       ? { kind: 'downloading', step: installing.step, loaded: installing.loaded, total: installing.total }
       : record
-        ? { kind: 'installed', source: record.source, bytes: record.bytes, installedAt: record.installedAt, precision: precisionInUse(record, precision, entry.int8 === 'on-device') }
+        ? { kind: 'installed', source: record.source, bytes: record.bytes, installedAt: record.installedAt, precision: precisionInUse(record, precision, makesInt8OnDevice(entry)) }
         : { kind: 'absent' };
     return { id: entry.id, name: entry.name, task: entry.task, repo: entry.repo, revision: entry.revision, approxBytes: approxBytes(entry), description: entry.description, license: entry.license, state };
   });
@@ -70,14 +70,14 @@ async function handle(req: BackgroundRequest, engines: EngineHost, installs: Ins
     case 'models/prewarm': {
       // cold start: session creation overlaps with the user typing the question
       const settings = await getSettings();
-      const modelId = req.task === 'qa' ? settings.qaModelId : settings.classifyModelId;
+      const modelId = req.task === 'qa' ? settings.qaModelId : classifyModelId(settings, settings.classifyMode);
       if (!(await installedModels())[modelId]) return { loading: false };
       // where inference runs: the worker, or Chrome's offscreen document
       (await chooseInference(engines)).prewarm(modelId).catch(() => undefined);
       return { loading: true };
     }
     case 'models/imported': {
-      // the options page stored the files: complete the install, and prove it loads before calling it installed
+      // the options page stored the files: complete the install (build, int8), and prove it loads before calling it installed
       registryEntry(req.modelId);
       await engines.unload(req.modelId);
       await installs.completeImport(req.modelId, req.files);

@@ -1,11 +1,13 @@
 // The options page: models (download, remove, import a folder), storage, the hub, default models, privacy.
-import { REGISTRY } from '../shared/registry.js';
+import type { ModelTask } from '../shared/protocol.js';
+import { REGISTRY, approxBytes } from '../shared/registry.js';
 import { DEFAULT_SETTINGS, checkHubUrl, getSettings, updateSettings, type Settings } from '../shared/settings.js';
 import { byId, h, replaceChildren } from '../ui/dom.js';
 import { errorText, formatBytes } from '../ui/format.js';
 import { icon } from '../ui/icons.js';
 import { ModelsStore } from '../ui/models.js';
 import { notice } from '../ui/notice.js';
+import { modelSpeed, speedFactorText, speedText } from '../ui/speed.js';
 import { ModelCard } from './model-card.js';
 
 const store = new ModelsStore();
@@ -48,7 +50,7 @@ let shownStorageBytes: number | undefined;
 
 function markDefaults(): void {
   for (const [id, card] of cards) {
-    card.setDefaultFor(id === settings.qaModelId ? 'questions' : id === settings.classifyModelId ? 'classification' : undefined);
+    card.setDefaultFor(id === settings.qaModelId ? 'questions' : id === settings.sentimentModelId ? 'sentiment' : id === settings.zeroShotModelId ? 'zero-shot classification' : undefined);
   }
 }
 
@@ -80,19 +82,57 @@ function status(el: HTMLElement, text: string, kind: 'ok' | 'error' = 'ok'): voi
   if (kind === 'ok' && text) el.dataset.timer = String(window.setTimeout(() => (el.textContent = ''), 2500));
 }
 
+/**
+ * The QA model choice: one radio card per QA model with its download size and, where the registry has a
+ * benchmark figure, its speed and how it compares with the model now chosen (re-rendered on every change).
+ */
+function renderQaChoices(onPick: (id: string) => void): void {
+  const entries = REGISTRY.filter((m) => m.task === 'qa');
+  const chosen = entries.find((m) => m.id === settings.qaModelId);
+  const chosenSpeed = chosen ? modelSpeed(chosen) : undefined;
+  const had = document.activeElement instanceof HTMLInputElement && document.activeElement.name === 'qa-model' ? document.activeElement.value : undefined;
+  const choices = entries.map((m) => {
+    const speed = modelSpeed(m);
+    const factor = speed && chosenSpeed && chosen && chosen.id !== m.id ? speedFactorText(speed, chosenSpeed, chosen.name) : undefined;
+    const input = h('input', { type: 'radio', name: 'qa-model', value: m.id, id: `qa-model-${m.id}`, checked: m.id === settings.qaModelId, 'aria-describedby': `qa-model-facts-${m.id}` });
+    input.addEventListener('change', () => {
+      if (input.checked) onPick(m.id);
+    });
+    return h(
+      'label',
+      { class: 'choice', 'data-model-id': m.id, 'data-testid': 'qa-choice', for: `qa-model-${m.id}` },
+      input,
+      h(
+        'span',
+        { class: 'choice-body' },
+        h('span', { class: 'choice-name' }, m.name, m.id === DEFAULT_SETTINGS.qaModelId ? h('span', { class: 'badge' }, 'default') : null),
+        h(
+          'span',
+          { class: 'choice-facts small muted', id: `qa-model-facts-${m.id}` },
+          h('span', { 'data-testid': 'choice-size' }, `Download about ${formatBytes(approxBytes(m))}`),
+          h('span', { 'data-testid': 'choice-speed' }, speed ? speedText(speed) : 'Speed not measured yet'),
+          factor ? h('span', { class: 'choice-factor', 'data-testid': 'choice-factor' }, factor) : null,
+        ),
+      ),
+    );
+  });
+  replaceChildren(byId('qa-models'), choices);
+  if (had) document.querySelector<HTMLInputElement>(`input[name="qa-model"][value="${CSS.escape(had)}"]`)?.focus();
+}
+
 function setupDefaults(): void {
-  const fill = (select: HTMLSelectElement, tasks: readonly string[], current: string) => {
-    const entries = REGISTRY.filter((m) => tasks.includes(m.task));
+  const fill = (select: HTMLSelectElement, task: ModelTask, current: string) => {
+    const entries = REGISTRY.filter((m) => m.task === task);
     replaceChildren(
       select,
       entries.map((m) => h('option', { value: m.id, selected: m.id === current }, m.name)),
     );
     select.value = current;
   };
-  const qa = byId<HTMLSelectElement>('qa-model');
-  const cls = byId<HTMLSelectElement>('classify-model');
-  fill(qa, ['qa'], settings.qaModelId);
-  fill(cls, ['zero-shot', 'classify'], settings.classifyModelId);
+  const sentiment = byId<HTMLSelectElement>('sentiment-model');
+  const zeroShot = byId<HTMLSelectElement>('zero-shot-model');
+  fill(sentiment, 'classify', settings.sentimentModelId);
+  fill(zeroShot, 'zero-shot', settings.zeroShotModelId);
   const precision = byId<HTMLSelectElement>('precision');
   precision.value = settings.precision;
   const out = byId('defaults-status');
@@ -106,8 +146,10 @@ function setupDefaults(): void {
     }
   };
   const nextOpen = 'Saved. The popup uses it from the next time it opens.';
-  qa.addEventListener('change', () => void save({ qaModelId: qa.value }, nextOpen));
-  cls.addEventListener('change', () => void save({ classifyModelId: cls.value }, nextOpen));
+  const pickQa = (id: string) => void save({ qaModelId: id }, nextOpen).then(() => renderQaChoices(pickQa));
+  renderQaChoices(pickQa);
+  sentiment.addEventListener('change', () => void save({ sentimentModelId: sentiment.value }, nextOpen));
+  zeroShot.addEventListener('change', () => void save({ zeroShotModelId: zeroShot.value }, nextOpen));
   precision.addEventListener('change', () => {
     // the cards say which file each model runs: ask the background again
     void save({ precision: precision.value as Settings['precision'] }, 'Saved. The next question or classification runs with it.').then(() => store.refresh());

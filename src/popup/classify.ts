@@ -1,9 +1,10 @@
-// The Classify view: typed (or context-menu) text sorted into labels. With a zero-shot (NLI) model the user
-// chooses the candidate labels, remembered in settings; with a fine-tuned classifier its own labels apply.
+// The Classify view: typed (or context-menu) text sorted into labels, in one of two modes picked at the top of
+// the tab and remembered: Sentiment (the fine-tuned classifier; its own fixed labels) or Zero-shot (the NLI model;
+// candidate labels the user chooses, remembered in settings). Each mode's model has its own consent/download gate.
 import { newRequestId, sendToBackground } from '../shared/messaging.js';
-import type { ClassifyReply } from '../shared/protocol.js';
+import { CLASSIFY_MODES, type ClassifyMode, type ClassifyReply } from '../shared/protocol.js';
 import { REGISTRY } from '../shared/registry.js';
-import { updateSettings } from '../shared/settings.js';
+import { classifyModelId, updateSettings } from '../shared/settings.js';
 import { byId, h, replaceChildren } from '../ui/dom.js';
 import { barWidth, errorText, formatMs, formatPercent } from '../ui/format.js';
 import { notice } from '../ui/notice.js';
@@ -17,41 +18,48 @@ interface Running {
   cancelled: boolean;
 }
 
+const PURPOSE: Record<ClassifyMode, string> = { sentiment: 'tell the sentiment of text', 'zero-shot': 'sort text into your labels' };
+
 export class ClassifyView {
   private readonly form = byId<HTMLFormElement>('classify-form');
   private readonly text = byId<HTMLTextAreaElement>('classify-text');
   private readonly textError = byId('classify-text-error');
   private readonly button = byId<HTMLButtonElement>('classify');
   private readonly multi = byId<HTMLInputElement>('multi-label');
+  private readonly labelsGroup = byId('labels-group');
+  private readonly modeHint = byId('classify-mode-hint');
   private readonly status = byId('classify-status');
   private readonly result = byId('classify-result');
-  private readonly zeroShot: boolean;
-  private readonly labels: LabelsEditor | undefined;
-  private readonly gate: ModelGate;
-  private gateMode: GateMode | undefined;
+  private readonly radios: HTMLInputElement[];
+  private readonly labels: LabelsEditor;
+  /** one gate per mode, each with its own root; only the current mode's root is in the document */
+  private readonly gates = new Map<ClassifyMode, { gate: ModelGate; root: HTMLElement }>();
+  /** labels a sentiment model reported, when the registry does not list them (known after one run) */
+  private sentimentLabels: string[] | undefined;
+  private mode: ClassifyMode;
   private running: Running | undefined;
 
   constructor(
     private readonly ctx: PopupContext,
     initialText: string,
   ) {
-    const entry = REGISTRY.find((m) => m.id === ctx.settings.classifyModelId);
-    this.zeroShot = entry?.task === 'zero-shot';
+    this.mode = ctx.settings.classifyMode;
     this.text.value = initialText;
 
-    if (this.zeroShot) {
-      byId('labels-group').hidden = false;
-      this.labels = new LabelsEditor(byId('labels'), byId<HTMLInputElement>('label-input'), byId('labels-error'), ctx.settings.zeroShotLabels, async (labels) => {
-        await updateSettings({ zeroShotLabels: labels });
+    this.labels = new LabelsEditor(byId('labels'), byId<HTMLInputElement>('label-input'), byId('labels-error'), ctx.settings.zeroShotLabels, async (labels) => {
+      await updateSettings({ zeroShotLabels: labels });
+    });
+    this.multi.checked = ctx.settings.multiLabel;
+    this.multi.addEventListener('change', () => {
+      void updateSettings({ multiLabel: this.multi.checked }).catch(() => undefined);
+    });
+
+    this.radios = [...document.querySelectorAll<HTMLInputElement>('input[name="classify-mode"]')];
+    for (const radio of this.radios) {
+      radio.checked = radio.value === this.mode;
+      radio.addEventListener('change', () => {
+        if (radio.checked && CLASSIFY_MODES.includes(radio.value as ClassifyMode)) void this.switchMode(radio.value as ClassifyMode);
       });
-      this.multi.checked = ctx.settings.multiLabel;
-      this.multi.addEventListener('change', () => {
-        void updateSettings({ multiLabel: this.multi.checked }).catch(() => undefined);
-      });
-    } else if (entry?.labels?.length) {
-      const line = byId('model-labels');
-      line.hidden = false;
-      line.textContent = `Labels: ${entry.labels.join(', ')}`;
     }
 
     this.form.addEventListener('submit', (e) => {
@@ -67,22 +75,69 @@ export class ClassifyView {
     });
     this.text.addEventListener('input', () => this.setTextError(undefined));
 
-    this.gate = new ModelGate({
-      root: byId('classify-gate'),
-      store: ctx.store,
-      modelId: ctx.settings.classifyModelId,
-      purpose: 'classify text',
-      onMode: (mode, previous) => this.onGate(mode, previous),
-    });
-    this.gate.update();
+    const placeholder = byId('classify-gate');
+    for (const mode of CLASSIFY_MODES) {
+      const root = mode === this.mode ? placeholder : h('div', { class: 'gate', id: 'classify-gate' });
+      root.dataset.classifyMode = mode;
+      const gate = new ModelGate({
+        root,
+        store: ctx.store,
+        modelId: classifyModelId(ctx.settings, mode),
+        purpose: PURPOSE[mode],
+        onMode: (gateMode, previous) => {
+          if (mode === this.mode) this.onGate(gateMode, previous);
+        },
+      });
+      this.gates.set(mode, { gate, root });
+    }
+    this.showMode();
+    for (const { gate } of this.gates.values()) gate.update();
   }
 
   focus(): void {
     if (!this.form.hidden && !this.text.disabled) this.text.focus();
   }
 
+  private get gate(): ModelGate {
+    const g = this.gates.get(this.mode);
+    if (!g) throw new Error(`no gate for ${this.mode}`);
+    return g.gate;
+  }
+
+  private async switchMode(mode: ClassifyMode): Promise<void> {
+    if (mode === this.mode) return;
+    const from = this.gates.get(this.mode)?.root;
+    const to = this.gates.get(mode)?.root;
+    this.mode = mode;
+    if (from && to) from.replaceWith(to);
+    this.result.replaceChildren();
+    this.setTextError(undefined);
+    this.showMode();
+    if (this.gate.mode) this.onGate(this.gate.mode, undefined);
+    try {
+      await updateSettings({ classifyMode: mode });
+      // the background loads the mode's model (if installed) while the user types
+      await sendToBackground({ type: 'models/prewarm', task: 'classify' });
+    } catch {
+      // remembering the mode and prewarming are conveniences: the popup works without them
+    }
+  }
+
+  /** The parts of the form that depend on the mode: the labels editor, and what the mode does. */
+  private showMode(): void {
+    const zeroShot = this.mode === 'zero-shot';
+    this.labelsGroup.hidden = !zeroShot;
+    this.form.dataset.classifyMode = this.mode;
+    if (zeroShot) {
+      this.modeHint.textContent = 'Sorts text into labels you choose.';
+      return;
+    }
+    const entry = REGISTRY.find((m) => m.id === this.ctx.settings.sentimentModelId);
+    const labels = entry?.labels?.length ? entry.labels : this.sentimentLabels;
+    this.modeHint.textContent = labels ? `Labels set by the model: ${labels.join(', ')}.` : 'Labels set by the model.';
+  }
+
   private onGate(mode: GateMode, previous: GateMode | undefined): void {
-    this.gateMode = mode;
     this.form.hidden = mode !== 'ready' && mode !== 'dismissed';
     this.button.disabled = mode !== 'ready' || this.running !== undefined;
     if (mode === 'ready' && previous === 'downloading') this.text.focus();
@@ -94,8 +149,14 @@ export class ClassifyView {
     this.text.setAttribute('aria-invalid', String(message !== undefined));
   }
 
+  private setRunning(run: Running | undefined): void {
+    this.running = run;
+    // a reply belongs to the mode it was asked in: no switching while one is on its way
+    for (const radio of this.radios) radio.disabled = run !== undefined;
+  }
+
   private async classify(): Promise<void> {
-    if (this.running || this.gateMode !== 'ready') return;
+    if (this.running || this.gate.mode !== 'ready') return;
     const text = this.text.value.trim();
     if (!text) {
       this.setTextError('Type or paste some text to classify.');
@@ -103,15 +164,17 @@ export class ClassifyView {
       return;
     }
     this.setTextError(undefined);
+    const mode = this.mode;
     let labels: string[] | undefined;
-    if (this.labels) {
+    let multiLabel: boolean | undefined;
+    if (mode === 'zero-shot') {
       this.labels.commitPending();
       labels = this.labels.validate();
       if (!labels) return;
+      multiLabel = this.multi.checked;
     }
-    const multiLabel = this.zeroShot ? this.multi.checked : undefined;
     const run: Running = { requestId: newRequestId(), cancelled: false };
-    this.running = run;
+    this.setRunning(run);
     this.button.disabled = true;
     this.button.setAttribute('aria-busy', 'true');
     this.result.replaceChildren();
@@ -128,17 +191,22 @@ export class ClassifyView {
     const off = this.ctx.hub.on(run.requestId, (e) => progress.set(e.done, e.total, e.message ? `${e.message}…` : 'Classifying…'));
 
     try {
-      const reply = await sendToBackground({ type: 'classify/run', requestId: run.requestId, text, labels, multiLabel });
+      const reply = await sendToBackground({ type: 'classify/run', requestId: run.requestId, text, mode, labels, multiLabel });
+      if (!reply.zeroShot && !this.sentimentLabels) {
+        // the model's label order (its id2label), before sorting by score
+        this.sentimentLabels = reply.scores.map((s) => s.label);
+        this.showMode();
+      }
       this.renderReply(reply, multiLabel === true);
     } catch (err) {
       if (run.cancelled) replaceChildren(this.result, h('p', { class: 'muted small cancelled', 'data-testid': 'cancelled' }, 'Cancelled.'));
       else replaceChildren(this.result, notice('error', { title: 'Lens could not classify this', body: errorText(err), attrs: { 'data-aid': 'error', 'data-testid': 'error' } }));
     } finally {
       off();
-      this.running = undefined;
+      this.setRunning(undefined);
       this.status.replaceChildren();
       this.button.removeAttribute('aria-busy');
-      this.button.disabled = this.gateMode !== 'ready';
+      this.button.disabled = this.gate.mode !== 'ready';
     }
   }
 
@@ -157,12 +225,12 @@ export class ClassifyView {
         h('span', { class: 'pct' }, formatPercent(s.score)),
       ),
     );
-    const kind = reply.zeroShot ? (multiLabel ? 'Zero-shot · each label on its own' : 'Zero-shot') : 'Classifier';
+    const kind = reply.zeroShot ? (multiLabel ? 'Zero-shot · each label on its own' : 'Zero-shot') : 'Sentiment';
     replaceChildren(
       this.result,
       h(
         'section',
-        { class: 'scores card', 'aria-labelledby': 'scores-title' },
+        { class: 'scores card', 'aria-labelledby': 'scores-title', 'data-classify-mode': reply.mode },
         h('div', { class: 'result-head' }, h('h2', { class: 'section-title', id: 'scores-title' }, 'Result'), h('span', { class: 'muted small', 'data-testid': 'classify-meta' }, `${kind} · ${formatMs(reply.ms)}`)),
         h('div', { id: 'scores', 'data-testid': 'scores', role: 'list' }, rows),
       ),

@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
+import { registryEntry } from '../../src/shared/registry.js';
 import { ROOT } from '../helpers/cli.js';
 import { NO_SHARED_DATA, SQUAD_DIR } from '../helpers/shared-data.js';
 import { launchChromium, screenshotDir, type LensChromium } from './harness/chromium.js';
@@ -105,7 +106,7 @@ describe('the extension in Chromium', { skip }, () => {
     await p.click('[data-testid="download"]');
     await p.waitForSelector('#question', { state: 'visible', timeout: 60_000 });
     const hubFiles = server.requests.filter((r) => r.server === 'hub').map((r) => r.url);
-    assert.ok(hubFiles.some((u) => u.endsWith('/csarron/mobilebert-uncased-squad-v2/resolve/main/model.onnx')), 'the model came from the HF URL layout');
+    assert.ok(hubFiles.some((u) => u.endsWith(`/csarron/mobilebert-uncased-squad-v2/resolve/${registryEntry('mobilebert-squad2').revision}/model.onnx`)), 'the model came from the HF URL layout');
     await p.close();
   });
 
@@ -170,7 +171,10 @@ describe('the extension in Chromium', { skip }, () => {
 
   test('classify: zero-shot with custom labels (consent, download, labels remembered)', async () => {
     const p = await popup('&view=classify');
+    // Sentiment is the default mode (tests/e2e/classify-modes.test.ts covers it); this test is about zero-shot
+    await p.check('#mode-zero-shot');
     await p.waitForSelector('[data-testid="consent"]');
+    assert.match((await p.textContent('[data-testid="consent"]')) ?? '', /MobileBERT MNLI/);
     await p.click('[data-testid="download"]');
     await p.waitForSelector('#classify-text', { state: 'visible', timeout: 60_000 });
     // replace the candidate labels with our own
@@ -189,6 +193,7 @@ describe('the extension in Chromium', { skip }, () => {
     await p.close();
     const again = await popup('&view=classify');
     await again.waitForSelector('[data-testid="label-chip"]');
+    assert.equal(await again.isChecked('#mode-zero-shot'), true, 'the mode is remembered');
     const kept = await again.$$eval('[data-testid="label-chip"]', (els) => els.map((e) => e.getAttribute('data-label')));
     assert.deepEqual(kept, ['sports', 'politics', 'science'], 'the labels are remembered');
     await again.close();
