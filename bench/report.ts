@@ -2,6 +2,7 @@
 // from the results file of that run; goals are compared with what was measured, and misses say by how much.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { CheckpointSection } from './checkpoint.js';
 import type { CurvePoint, PageQaResult } from './node.js';
 import type { Stats } from './stats.js';
 
@@ -37,6 +38,7 @@ export interface BenchResults {
   config: { trials: number; warmupMs: number; articles: readonly number[] };
   nodeWeb?: PerWindowSection;
   nodePageQa?: PageQaResult;
+  checkpoints?: CheckpointSection;
   retrievalCurve?: CurvePoint[];
   native?: Record<string, PerWindowSection>;
   browser?: BrowserSection;
@@ -182,6 +184,24 @@ function limitsSection(r: BenchResults): string[] {
   return out;
 }
 
+/** Checkpoints (model.safetensors): build time, same graph => same speed, and the compact QA option. */
+function checkpointSection(c: CheckpointSection, browser: BrowserSection | undefined): string[] {
+  const cell = (s: Record<string, Stats>, k: string) => ms(s[k]?.median);
+  const row = (name: string, s: Record<string, Stats>) => `| ${name} | ${cell(s, '128')} | ${cell(s, '256')} | ${cell(s, '384')} | ${cell(s, '4x384')} |`;
+  const out = ['## Checkpoints (model.safetensors without ONNX)', ''];
+  out.push(`Full-size MobileBERT QA as a ${mb(c.safetensorsBytes)} \`model.safetensors\`: the graph built from it in Node in ${ms(c.buildMs)}, quantized to int8 in ${ms(c.int8Ms)}. The built graph (nodes, initializers, inputs, outputs) is ${c.sameGraphAsOnnx ? 'byte for byte the graph `lens model make` writes as ONNX: the same operators and weights, so it runs at the same speed' : '**not** the same as the ONNX made directly'}. Measured anyway, fp32, 1 thread, onnxruntime-web in Node:`, '');
+  out.push('| loaded from | 128 tokens | 256 tokens | 384 tokens | 4 x 384 |', '|---|---|---|---|---|');
+  out.push(row('onnx/model.onnx', c.fromOnnx), row('model.safetensors (built on load)', c.fromCheckpoint));
+  out.push(`| checkpoint / ONNX | ${ratio(c.fromCheckpoint['128']?.median, c.fromOnnx['128']?.median)} | ${ratio(c.fromCheckpoint['256']?.median, c.fromOnnx['256']?.median)} | ${ratio(c.fromCheckpoint['384']?.median, c.fromOnnx['384']?.median)} | ${ratio(c.fromCheckpoint['4x384']?.median, c.fromOnnx['4x384']?.median)} |`, '');
+  const sw = browser?.checkpointInstall as { buildMs?: number; int8Ms?: number } | undefined;
+  if (sw?.buildMs !== undefined) out.push(`In Chromium's service worker (the extension's install step, full-size model from a local hub): build ${ms(sw.buildMs)}, int8 ${ms(sw.int8Ms)}.`, '');
+  out.push(`The compact QA option (BERT-Tiny, ${(c.compact.parameters / 1e6).toFixed(1)} M parameters, ${mb(c.compact.safetensorsBytes)} checkpoint, ${mb(c.compact.int8Bytes)} int8) against MobileBERT, both int8, 1 thread:`, '');
+  out.push('| model | 128 tokens | 256 tokens | 384 tokens | 4 x 384 |', '|---|---|---|---|---|');
+  out.push(row('MobileBERT (24.6 M)', c.mobilebertInt8), row('BERT-Tiny (4.4 M)', c.compact.perWindow));
+  out.push(`| BERT-Tiny / MobileBERT | ${ratio(c.compact.perWindow['128']?.median, c.mobilebertInt8['128']?.median)} | ${ratio(c.compact.perWindow['256']?.median, c.mobilebertInt8['256']?.median)} | ${ratio(c.compact.perWindow['384']?.median, c.mobilebertInt8['384']?.median)} | ${ratio(c.compact.perWindow['4x384']?.median, c.mobilebertInt8['4x384']?.median)} |`, '');
+  return out;
+}
+
 export function renderReport(r: BenchResults): string {
   const rows = perWindowRows(r);
   const lines: string[] = [];
@@ -256,6 +276,7 @@ export function renderReport(r: BenchResults): string {
     lines.push(`| int8 / fp32 | ${ratio(q['128']?.median, f?.['128']?.median)} | ${ratio(q['256']?.median, f?.['256']?.median)} | ${ratio(q['384']?.median, f?.['384']?.median)} | ${ratio(q['4x384']?.median, f?.['4x384']?.median)} |`, '');
     lines.push('Output agreement with fp32 is checked by tests/quantize.test.ts (tiny model, always; full-size with `LENS_QUANTIZE_FULL=1`: on 50 SQuAD windows, max |logit diff| 1.0e-3, mean 2.1e-4 = 1.9% of the logit spread, same best span 47/50 with random weights, whose near-flat logits make ties common).', '');
   }
+  if (r.checkpoints) lines.push(...checkpointSection(r.checkpoints, r.browser));
   return `${lines.join('\n')}\n`;
 }
 

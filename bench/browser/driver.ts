@@ -25,6 +25,17 @@ import type { BenchPageGlobals, EngineBenchOptions, MemoryReport, EngineBenchRes
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const QA_MODEL_ID = 'mobilebert-squad2';
 const QA_REPO = 'csarron/mobilebert-uncased-squad-v2';
+/** A registry model published as model.safetensors only: its install builds the graph in the service worker. */
+const CHECKPOINT_MODEL_ID = 'mobilebert-sst2';
+
+/** The revision the registry pins for a model: the hub tree must serve it under that path. */
+function registryModel(id: string): { repo: string; revision: string } {
+  const registry = JSON.parse(readFileSync(join(ROOT, 'models', 'registry.json'), 'utf8')) as { models: Array<{ id: string; repo: string; revision: string }> };
+  const entry = registry.models.find((m) => m.id === id);
+  if (!entry) throw new Error(`benchBrowser: no registry entry ${id}`);
+  return entry;
+}
+const QA_REVISION = registryModel(QA_MODEL_ID).revision;
 const FULL_SCAN = 1_000_000;
 /**
  * transformers.js's threads for its page QA: 1. With 2 threads its session creation never finished in an
@@ -42,6 +53,8 @@ interface ChromeStorage {
 export interface BrowserBenchOptions {
   /** a full-size QA model folder (config.json, vocab.txt, tokenizer_config.json, onnx/model.onnx or model.onnx) */
   modelDir: string;
+  /** a full-size sentence classifier as model.safetensors (no ONNX): installed to time the build in the worker */
+  checkpointDir?: string;
   /** the same model quantized (onnx/model_quantized.onnx, `lens model quantize`): the engine page's and transformers.js's int8 runs */
   int8Dir?: string;
   trials: number;
@@ -127,7 +140,33 @@ export type BrowserBenchResult = {
   modelFiles: Record<string, number>;
   /** models/download through the extension (fake hub on localhost: transfer + sha256 + storing) */
   installMs: number;
+  /** a full-size model.safetensors installed through the extension: its phases, from the progress events */
+  checkpointInstall?: { downloadMs: number; buildMs: number; int8Ms: number; totalMs: number };
 };
+
+/**
+ * Installs the checkpoint model through the extension and times its phases (download, build in the service
+ * worker, int8) from the progress events the options page receives.
+ */
+async function timeCheckpointInstall(page: Page, log: (s: string) => void): Promise<NonNullable<BrowserBenchResult['checkpointInstall']>> {
+  log(`installing ${CHECKPOINT_MODEL_ID} (full-size model.safetensors) through the extension...`);
+  const phases = await page.evaluate(async (modelId) => {
+    const api = (globalThis as unknown as { chrome: { runtime: { sendMessage(m: unknown): Promise<unknown>; onMessage: { addListener(f: (m: { type?: string; modelId?: string; phase?: string }) => void): void } } } }).chrome.runtime;
+    const first: Record<string, number> = {};
+    api.onMessage.addListener((m) => {
+      if (m.type === 'event/progress' && m.modelId === modelId && m.phase && first[m.phase] === undefined) first[m.phase] = performance.now();
+    });
+    const start = performance.now();
+    const reply = (await api.sendMessage({ type: 'models/download', modelId })) as { ok: boolean; error?: string };
+    if (!reply.ok) throw new Error(reply.error);
+    return { start, end: performance.now(), first };
+  }, CHECKPOINT_MODEL_ID);
+  const { start, end, first } = phases;
+  if (first.build === undefined || first.optimize === undefined) throw new Error(`benchBrowser: no build/optimize progress seen (${JSON.stringify(first)})`);
+  const result = { downloadMs: first.build - start, buildMs: first.optimize - first.build, int8Ms: end - first.optimize, totalMs: end - start };
+  log(`  download ${result.downloadMs.toFixed(0)} ms, build ${result.buildMs.toFixed(0)} ms, int8 ${result.int8Ms.toFixed(0)} ms`);
+  return result;
+}
 
 function memoryRecord(m: { afterLoad: MemoryReport; afterRuns: MemoryReport }): Record<string, number | string> {
   const out: Record<string, number | string> = {};
@@ -172,13 +211,21 @@ function viteBuild(outDir: string, bench: boolean, log: (s: string) => void): Pr
 }
 
 /**
- * A hub tree serving modelDir as the registry's QA repo (…/resolve/main/): model.onnx at its root (as the
+ * A hub tree serving modelDir as the registry's QA repo (…/resolve/<pinned revision>/): model.onnx at its root (as the
  * registry lists it) and onnx/model.onnx (as transformers.js looks for it), symlinks to the folder's files,
  * plus a generated tokenizer.json for transformers.js.
  */
-function makeHubTree(modelDir: string, hubDir: string, int8Dir?: string): string {
-  const base = join(hubDir, QA_REPO, 'resolve', 'main');
+function makeHubTree(modelDir: string, hubDir: string, int8Dir?: string, checkpointDir?: string): string {
+  const base = join(hubDir, QA_REPO, 'resolve', QA_REVISION);
   rmSync(hubDir, { recursive: true, force: true });
+  if (checkpointDir) {
+    // the sentiment model as the hub publishes it: config.json, tokenizer files, model.safetensors (no ONNX)
+    const { repo, revision } = registryModel(CHECKPOINT_MODEL_ID);
+    const ckpt = join(hubDir, repo, 'resolve', revision);
+    mkdirSync(ckpt, { recursive: true });
+    for (const f of ['config.json', 'tokenizer_config.json', 'special_tokens_map.json', 'model.safetensors']) symlinkSync(resolve(join(checkpointDir, f)), join(ckpt, f));
+    writeFileSync(join(ckpt, 'tokenizer.json'), JSON.stringify(tokenizerJson(readFileSync(join(checkpointDir, 'vocab.txt'), 'utf8').replace(/\n$/, '').split('\n'))));
+  }
   mkdirSync(join(base, 'onnx'), { recursive: true });
   const onnx = ['onnx/model.onnx', 'model.onnx'].map((p) => join(modelDir, p)).find((p) => existsSync(p));
   if (!onnx) throw new Error(`benchBrowser: no onnx/model.onnx or model.onnx in ${modelDir}`);
@@ -244,7 +291,7 @@ export async function benchBrowser(options: BrowserBenchOptions): Promise<Browse
 
   const data = await loadSquad(SQUAD_DIR);
   const hubDir = join(ROOT, '.tmp', 'bench', 'hub');
-  makeHubTree(modelDir, hubDir, options.int8Dir);
+  makeHubTree(modelDir, hubDir, options.int8Dir, options.checkpointDir);
   const haveInt8 = !!options.int8Dir && existsSync(join(options.int8Dir, 'onnx', 'model_quantized.onnx'));
   let server: TestServer | undefined;
   let lens: LensChromium | undefined;
@@ -267,6 +314,7 @@ export async function benchBrowser(options: BrowserBenchOptions): Promise<Browse
     log('installing the model through the extension (models/download)...');
     const install = await send<unknown>(options_, { type: 'models/download', modelId: QA_MODEL_ID });
     log(`installed in ${install.ms.toFixed(0)} ms`);
+    const checkpointInstall = options.checkpointDir ? await timeCheckpointInstall(options_, log) : undefined;
     if (process.env.BENCH_THREADS) await options_.evaluate((t) => (globalThis as unknown as { chrome: { storage: { local: { set(v: object): Promise<void> } } } }).chrome.storage.local.set({ 'lens.threads': t }), process.env.BENCH_THREADS);
 
     // the article pages, each in its own tab, and their questions
@@ -342,7 +390,7 @@ export async function benchBrowser(options: BrowserBenchOptions): Promise<Browse
     }
 
     // the engine page, alone in its tab, per ONNX variant and thread count
-    const hubModelUrl = `${server.hubUrl}/${QA_REPO}/resolve/main/`;
+    const hubModelUrl = `${server.hubUrl}/${QA_REPO}/resolve/${QA_REVISION}/`;
     const seqLens = [128, 256, 384];
     const engineRuns: EngineRun[] = [];
     let engine: EngineBenchResult | undefined;
@@ -362,7 +410,7 @@ export async function benchBrowser(options: BrowserBenchOptions): Promise<Browse
 
     let transformersJs: BrowserBenchResult['transformersJs'];
     if (!options.skipTjs) {
-      const base = { localModelPath: `${server.hubUrl}/${QA_REPO}/resolve/`, modelId: 'main' };
+      const base = { localModelPath: `${server.hubUrl}/${QA_REPO}/resolve/`, modelId: QA_REVISION };
       // per window: fp32 at 1 thread (as the engine's first run), and int8 at 1 thread, which page QA compares
       const qaDtype = haveInt8 ? 'q8' : 'fp32';
       const tjsRuns: TjsRun[] = [];
@@ -430,6 +478,7 @@ export async function benchBrowser(options: BrowserBenchOptions): Promise<Browse
       downloadBytes,
       modelFiles: Object.fromEntries(modelFiles.map((f) => [f.path, f.bytes])),
       installMs: install.ms,
+      ...(checkpointInstall ? { checkpointInstall } : {}),
     };
   } finally {
     await lens?.close();
