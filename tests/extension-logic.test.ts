@@ -42,7 +42,7 @@ test('the registry has the popup\'s Sentiment model and a compact QA alternative
 });
 
 test('bad registry entries are refused with the reason', () => {
-  const good = { id: 'a', name: 'A', task: 'qa', repo: 'o/r', revision: 'main', license: 'MIT', description: 'd', files: [{ path: 'model.onnx' }] };
+  const good = { id: 'a', name: 'A', task: 'qa', repo: 'o/r', revision: '0123abc', license: 'MIT', description: 'd', files: [{ path: 'model.onnx' }] };
   assert.equal(parseRegistry({ models: [good] }).length, 1);
   assert.throws(() => parseRegistry({}), /"models" must be an array/);
   assert.throws(() => parseRegistry({ models: [{ ...good, task: 'translate' }] }), /unknown task "translate"/);
@@ -52,7 +52,7 @@ test('bad registry entries are refused with the reason', () => {
 });
 
 test('registry "int8": "on-device" needs an fp32 ONNX file and no hub int8 file', () => {
-  const good = { id: 'a', name: 'A', task: 'qa', repo: 'o/r', revision: 'main', license: 'MIT', description: 'd', int8: 'on-device', files: [{ path: 'config.json' }, { path: 'model.onnx' }] };
+  const good = { id: 'a', name: 'A', task: 'qa', repo: 'o/r', revision: '0123abc', license: 'MIT', description: 'd', int8: 'on-device', files: [{ path: 'config.json' }, { path: 'model.onnx' }] };
   assert.equal(parseRegistry({ models: [good] })[0].int8, 'on-device');
   assert.equal(parseRegistry({ models: [{ ...good, files: [{ path: 'onnx/model.onnx' }] }] })[0].int8, 'on-device');
   assert.throws(() => parseRegistry({ models: [{ ...good, int8: 'yes' }] }), /entry a: "int8" must be "on-device" \(got "yes"\)/);

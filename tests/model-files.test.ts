@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BUILT_ONNX_PATH, CHECKPOINT_FILE, checkModelFolder, isPickleFile, modelWeights } from '../src/shared/model-files.js';
 import { CHECKPOINT_FILE as ENGINE_CHECKPOINT_FILE } from '../src/engine/graph/index.js';
-import { REGISTRY, makesInt8OnDevice, onDeviceInt8Source, parseRegistry } from '../src/shared/registry.js';
+import { REGISTRY, labelName, makesInt8OnDevice, onDeviceInt8Source, parseRegistry } from '../src/shared/registry.js';
 
 const TOKENIZER = ['config.json', 'vocab.txt', 'tokenizer_config.json'];
 
@@ -59,4 +59,20 @@ test('an install that built its ONNX file always makes the int8 file; one that b
   // a checkpoint folder imported into a model whose registry entry has the hub's int8 file: built, then quantized too
   assert.equal(onDeviceInt8Source(zeroShot, built, true), BUILT_ONNX_PATH);
   assert.equal(onDeviceInt8Source(zeroShot, built), undefined);
+});
+
+test('registry: revisions are commit hashes (a branch is refused); speed is checked; generic LABEL_n names get the registry\'s names', () => {
+  const entry = { id: 'a', name: 'A', task: 'classify', repo: 'o/r', revision: '0123abc', license: 'MIT', description: 'd', labels: ['negative', 'positive'], files: [{ path: 'config.json' }, { path: 'vocab.txt' }, { path: 'model.safetensors' }] };
+  assert.equal(parseRegistry({ models: [{ ...entry, revision: '6d49c30d06c6042041039f6fe076b011f0c2053c' }] }).length, 1);
+  for (const revision of ['main', 'v1.0', '0123ab', '6D49C30', '6d49c30d06c6042041039f6fe076b011f0c2053']) {
+    assert.throws(() => parseRegistry({ models: [{ ...entry, revision }] }), /entry a: "revision" must be a commit hash/, revision);
+  }
+  assert.equal(parseRegistry({ models: [{ ...entry, speed: { msPerWindow384: 12.5, measuredOn: 'Node' } }] })[0].speed?.msPerWindow384, 12.5);
+  for (const speed of [{ msPerWindow384: 0, measuredOn: 'Node' }, { msPerWindow384: 3 }, 'fast']) {
+    assert.throws(() => parseRegistry({ models: [{ ...entry, speed }] }), /entry a: "speed" must be/);
+  }
+  const [parsed] = parseRegistry({ models: [entry] });
+  assert.deepEqual(['LABEL_1', 'LABEL_0', 'LABEL_7', 'joy'].map((l) => labelName(parsed, l)), ['positive', 'negative', 'LABEL_7', 'joy']);
+  const unnamed = parseRegistry({ models: [{ ...entry, labels: undefined }] })[0];
+  assert.equal(labelName(unnamed, 'LABEL_1'), 'LABEL_1');
 });

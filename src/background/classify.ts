@@ -1,7 +1,7 @@
 // Classification requests, by the popup's mode: 'sentiment' runs the fine-tuned classifier with its own labels
 // (from its config.json id2label), 'zero-shot' the NLI model with the user's candidate labels.
 import type { ClassifyReply, ClassifyRequest } from '../shared/protocol.js';
-import { registryEntry } from '../shared/registry.js';
+import { labelName, registryEntry } from '../shared/registry.js';
 import { checkLabels, classifyModelId, getSettings } from '../shared/settings.js';
 import type { EngineHost } from './engines.js';
 import { chooseInference } from './inference.js';
@@ -31,6 +31,7 @@ export async function classifyText(engines: EngineHost, req: ClassifyRequest): P
       return { modelId, mode, zeroShot: true, scores, ms: Date.now() - started };
     }
     const scores = await inference.classify({ requestId: req.requestId, modelId, text, signal });
-    return { modelId, mode, zeroShot: false, scores, ms: Date.now() - started };
+    // many fine-tunes keep transformers' generic LABEL_n names: the registry says what they mean
+    return { modelId, mode, zeroShot: false, scores: scores.map((s) => ({ ...s, label: labelName(entry, s.label) })), ms: Date.now() - started };
   });
 }

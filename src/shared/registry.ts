@@ -32,6 +32,30 @@ export interface RegistryEntry {
   int8?: 'on-device';
   /** config.json's model_type (default 'mobilebert'); the end-to-end tests' fake hub writes its files by it */
   modelType?: ModelType;
+  /** per-window latency measured by `npm run bench` (docs/PERFORMANCE.md), shown in the options page */
+  speed?: ModelSpeed;
+}
+
+export interface ModelSpeed {
+  /** median latency of one 384-token window (int8, the extension's default precision) */
+  msPerWindow384: number;
+  /** where it was measured, in words: runtime, threads, machine */
+  measuredOn: string;
+}
+
+/**
+ * A revision is a commit hash, never a branch: what is downloaded is then what was checked. A full 40-hex hash,
+ * or the hub's 7-hex short form where only that could be read (see models/registry.json).
+ */
+const COMMIT_HASH = /^[0-9a-f]{7}$|^[0-9a-f]{40}$/;
+
+/**
+ * The display name of a classifier's label: transformers' generic "LABEL_n" (a fine-tune whose config.json never
+ * named its classes) becomes the registry's name for class n; a real name is kept.
+ */
+export function labelName(entry: RegistryEntry, label: string): string {
+  const id = /^LABEL_(\d+)$/.exec(label)?.[1];
+  return entry.task === 'classify' && id !== undefined ? entry.labels?.[Number(id)] ?? label : label;
 }
 
 export type ModelType = 'mobilebert' | 'bert';
@@ -64,6 +88,11 @@ export function parseRegistry(json: unknown): RegistryEntry[] {
       if (weights.kind === 'onnx' && !paths.some((p) => ONNX_FILES.fp32.includes(p))) throw new Error(`model registry entry ${m.id}: "int8": "on-device" needs an fp32 ONNX file to quantize (${ONNX_FILES.fp32.join(' or ')}) or ${CHECKPOINT_FILE}`);
       const quantized = paths.find((p) => ONNX_FILES.quantized.includes(p));
       if (quantized) throw new Error(`model registry entry ${m.id}: "int8": "on-device" with the hub's ${quantized} as well; list one or the other`);
+    }
+    if (!COMMIT_HASH.test(m.revision as string)) throw new Error(`model registry entry ${m.id}: "revision" must be a commit hash (got ${JSON.stringify(m.revision)}): a branch such as "main" can change under the extension`);
+    if (m.speed !== undefined) {
+      const { msPerWindow384, measuredOn } = m.speed as Partial<ModelSpeed>;
+      if (typeof msPerWindow384 !== 'number' || !(msPerWindow384 > 0) || typeof measuredOn !== 'string' || !measuredOn) throw new Error(`model registry entry ${m.id}: "speed" must be { "msPerWindow384": a positive number, "measuredOn": text }`);
     }
     if (m.modelType !== undefined && !MODEL_TYPES.includes(m.modelType)) throw new Error(`model registry entry ${m.id}: "modelType" must be ${MODEL_TYPES.map((t) => `"${t}"`).join(' or ')} (got ${JSON.stringify(m.modelType)})`);
     return m as RegistryEntry;

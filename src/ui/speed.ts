@@ -2,12 +2,9 @@
 // "measuredOn": string }, filled from `npm run bench`), and how the options page says it. The figures are data
 // measured by the benchmark, never estimated here. No DOM: Node tests check it.
 
-export interface ModelSpeed {
-  /** median latency of one 384-token window (int8, the extension's default precision) */
-  msPerWindow384: number;
-  /** where it was measured, in words: browser, threads, machine */
-  measuredOn: string;
-}
+import type { ModelSpeed } from '../shared/registry.js';
+
+export type { ModelSpeed };
 
 /** The entry's speed when it states a well-formed one; anything else counts as not measured. */
 export function modelSpeed(entry: object): ModelSpeed | undefined {
