@@ -5,7 +5,6 @@ import { sendToContent } from '../shared/messaging.js';
 import type { ContentReplies, ContentRequest, TabInfoReply } from '../shared/protocol.js';
 import { RESTRICTED_MESSAGE, restrictedReason } from './restricted.js';
 
-
 async function injectContentScript(tabId: number): Promise<void> {
   const files = browser.runtime.getManifest().content_scripts?.flatMap((c) => c.js ?? []) ?? [];
   await browser.scripting.executeScript({ target: { tabId }, files });
@@ -28,13 +27,22 @@ export async function askContent<R extends ContentRequest>(tabId: number, reques
     // e.g. the PDF viewer or a page the browser protects: scripting is refused there
     throw new Error(RESTRICTED_MESSAGE);
   }
-  try {
-    return await sendToContent(tabId, request);
-  } catch (err) {
-    if (isNoReceiver(err)) throw new Error(RESTRICTED_MESSAGE);
-    throw err;
+  // The injected loader imports the script's module asynchronously (and a page still loading may get the
+  // manifest's copy at the same moment), so its listener can come a little after executeScript resolves.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await sendToContent(tabId, request);
+    } catch (err) {
+      if (!isNoReceiver(err)) throw err;
+      if (attempt >= CONTENT_READY_TRIES) throw new Error(RESTRICTED_MESSAGE);
+      await new Promise((resolve) => setTimeout(resolve, CONTENT_READY_DELAY_MS));
+    }
   }
 }
+
+/** How long to wait for an injected content script's listener: 20 x 100 ms. */
+const CONTENT_READY_TRIES = 20;
+const CONTENT_READY_DELAY_MS = 100;
 
 function isNoReceiver(err: unknown): boolean {
   const message = err instanceof Error ? err.message : String(err);
