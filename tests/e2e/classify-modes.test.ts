@@ -13,6 +13,7 @@ import { DEFAULT_SETTINGS } from '../../src/shared/settings-values.js';
 import { chromiumUnavailable, launchChromium, screenshotDir, type LensChromium } from './harness/chromium.js';
 import { prepareHub } from './harness/models.js';
 import { startTestServer, type TestServer } from './harness/server.js';
+import { setHub } from './harness/store.js';
 
 const SENTIMENT = registryEntry(DEFAULT_SETTINGS.sentimentModelId);
 const ZERO_SHOT = registryEntry(DEFAULT_SETTINGS.zeroShotModelId);
@@ -40,11 +41,7 @@ describe('the popup classifies in Sentiment and Zero-shot mode', { skip: chromiu
     server = await startTestServer({ hubDir: await prepareHub() });
     lens = await launchChromium();
     await lens.serviceWorker();
-    const options = await lens.openExtensionPage('src/options/options.html');
-    await options.fill('#hub-url', server.hubUrl);
-    await options.click('#save-hub');
-    await options.waitForFunction(() => /Saved/.test(document.querySelector('#hub-status')?.textContent ?? ''));
-    await options.close();
+    await (await setHub(lens, server.hubUrl)).close();
     page = await lens.openPage(server.fixtureUrl('plain.html'));
     tabId = await lens.tabIdOf(page);
   });
