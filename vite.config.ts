@@ -1,11 +1,14 @@
 // One source tree, two builds: `vite build --mode chrome` -> dist/chrome (MV3 service worker),
 // `vite build --mode firefox` -> dist/firefox (MV3 event page). The manifest's per-browser differences are
 // applied here. LENS_BUNDLE_MODEL=<registry id>=<folder> copies a local model folder into the package
-// (models/<id>/) for offline deployment; LENS_OUT_DIR overrides the output folder.
+// (models/<id>/) for offline deployment; LENS_OUT_DIR overrides the output folder; LENS_REGISTRY builds with
+// another registry file than models/registry.json (the end-to-end tests' fake hub, whose files have other
+// sha256s than the real ones; never for a release).
+// The content script is built apart from crxjs, as one self-contained file (see contentScripts below).
 import { crx, type ManifestV3Export } from '@crxjs/vite-plugin';
 import { copyFileSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { defineConfig, type Plugin } from 'vite';
+import { build, defineConfig, type Plugin } from 'vite';
 import { ONNX_FILES } from './src/engine/onnx-files.js';
 import { BUILT_ONNX_PATH, CHECKPOINT_FILE, checkModelFolder } from './src/shared/model-files.js';
 
@@ -13,8 +16,23 @@ type Browser = 'chrome' | 'firefox';
 
 const GECKO_ID = 'lens@mobilebert-lens.dev';
 
+interface ContentScript {
+  js: string[];
+  [key: string]: unknown;
+}
+
+/** The manifest's content scripts, as manifest.json lists them (source paths). */
+function sourceContentScripts(): ContentScript[] {
+  return (JSON.parse(readFileSync(resolve(import.meta.dirname, 'manifest.json'), 'utf8')) as { content_scripts?: ContentScript[] }).content_scripts ?? [];
+}
+
+/** Where a content script's source (src/content/index.ts) is built to in the package (src/content/index.js). */
+const builtScriptPath = (source: string) => source.replace(/\.ts$/, '.js');
+
 function manifestFor(browser: Browser): ManifestV3Export {
   const source = JSON.parse(readFileSync(resolve(import.meta.dirname, 'manifest.json'), 'utf8'));
+  // not given to crxjs: it would load them through web-accessible module chunks (see contentScripts)
+  delete source.content_scripts;
   if (browser === 'firefox') {
     source.background = { scripts: [source.background.service_worker] };
     source.browser_specific_settings = {
@@ -30,6 +48,53 @@ function manifestFor(browser: Browser): ManifestV3Export {
     source.cross_origin_opener_policy = { value: 'same-origin' };
   }
   return source;
+}
+
+/**
+ * Builds each content script as one self-contained classic script (an IIFE with its imports inlined) and lists
+ * it in the written manifest. crxjs would instead inject a small loader that import()s the script's ES module
+ * chunks, which must then be web_accessible_resources: any page could fetch them at chrome-extension://<id>/…
+ * and so learn that Lens is installed. Built this way the package has no web-accessible file at all (checked
+ * here, so that no later change brings one back unnoticed), and the background's programmatic injection
+ * (src/background/tabs.ts, by the manifest's paths) injects the same single file.
+ */
+function contentScripts(outDir: string, browser: Browser, define: Record<string, string>, alias: Array<{ find: RegExp; replacement: string }>): Plugin {
+  return {
+    name: 'lens-content-scripts',
+    apply: 'build',
+    async closeBundle() {
+      const scripts = sourceContentScripts();
+      for (const source of new Set(scripts.flatMap((c) => c.js))) {
+        await build({
+          configFile: false,
+          logLevel: 'warn',
+          publicDir: false,
+          define,
+          resolve: { alias },
+          build: {
+            outDir,
+            emptyOutDir: false,
+            copyPublicDir: false,
+            target: 'es2022',
+            minify: false,
+            sourcemap: false,
+            rollupOptions: {
+              input: resolve(import.meta.dirname, source),
+              // the module's exports (used by unit tests) are not needed in the page
+              output: { format: 'iife', entryFileNames: builtScriptPath(source), exports: 'none' },
+            },
+          },
+        });
+      }
+      const manifestPath = join(outDir, 'manifest.json');
+      const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Record<string, unknown>;
+      manifest.content_scripts = scripts.map((c) => ({ ...c, js: c.js.map(builtScriptPath) }));
+      const exposed = (manifest.web_accessible_resources as unknown[] | undefined) ?? [];
+      if (exposed.length > 0) throw new Error(`the ${browser} manifest lists web_accessible_resources (${JSON.stringify(exposed)}): a page could fetch them and detect that Lens is installed`);
+      delete manifest.web_accessible_resources;
+      writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+    },
+  };
 }
 
 /** The files of a model folder the engine reads: config and tokenizer files, ONNX files (not other weight formats). */
@@ -89,17 +154,29 @@ function bundleModels(outDir: string): Plugin {
   };
 }
 
+/** LENS_REGISTRY=<file>: that registry instead of models/registry.json (checked by the same parseRegistry at run time). */
+function registryAlias(): Array<{ find: RegExp; replacement: string }> {
+  const file = process.env.LENS_REGISTRY;
+  if (!file) return [];
+  const path = resolve(file);
+  if (!existsSync(path)) throw new Error(`LENS_REGISTRY: ${path} does not exist`);
+  return [{ find: /^(?:\.\.\/)+models\/registry\.json$/, replacement: path }];
+}
+
 export default defineConfig(({ mode }) => {
   const browser: Browser = mode === 'firefox' ? 'firefox' : 'chrome';
   // LENS_OUT_DIR: build elsewhere (e.g. a variant with a bundled model) without touching dist/
   const outDir = resolve(process.env.LENS_OUT_DIR ?? resolve(import.meta.dirname, 'dist', browser));
+  const alias = [
+    // the wasm-only ORT bundle (one 14 MB .wasm instead of the 28 MB WebGPU build); Node keeps the default entry
+    { find: /^onnxruntime-web$/, replacement: 'onnxruntime-web/wasm' },
+    ...registryAlias(),
+  ];
+  const define = { __LENS_BROWSER__: JSON.stringify(browser) };
   return {
     publicDir: 'extension',
-    resolve: {
-      // the wasm-only ORT bundle (one 14 MB .wasm instead of the 28 MB WebGPU build); Node keeps the default entry
-      alias: [{ find: /^onnxruntime-web$/, replacement: 'onnxruntime-web/wasm' }],
-    },
-    define: { __LENS_BROWSER__: JSON.stringify(browser) },
+    resolve: { alias },
+    define,
     build: {
       outDir,
       emptyOutDir: true,
@@ -129,6 +206,6 @@ export default defineConfig(({ mode }) => {
         },
       },
     },
-    plugins: [crx({ manifest: manifestFor(browser), browser }), bundleModels(outDir)],
+    plugins: [crx({ manifest: manifestFor(browser), browser }), contentScripts(outDir, browser, define, alias), bundleModels(outDir)],
   };
 });

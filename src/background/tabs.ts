@@ -27,8 +27,8 @@ export async function askContent<R extends ContentRequest>(tabId: number, reques
     // e.g. the PDF viewer or a page the browser protects: scripting is refused there
     throw new Error(RESTRICTED_MESSAGE);
   }
-  // The injected loader imports the script's module asynchronously (and a page still loading may get the
-  // manifest's copy at the same moment), so its listener can come a little after executeScript resolves.
+  // A page still loading may get the manifest's copy at the same moment (the second copy stands down), so the
+  // listener can come a little after executeScript resolves.
   for (let attempt = 0; ; attempt++) {
     try {
       return await sendToContent(tabId, request);
