@@ -13,7 +13,7 @@ import { quantizeOnnxAsync } from '../engine/quantize.js';
 import { BUILT_ONNX_PATH, CHECKPOINT_FILE, checkModelFolder, modelWeights } from './model-files.js';
 import { onnxVariantOf, precisionInUse } from './precision.js';
 import type { ModelRecord, StoredFile } from './protocol.js';
-import { hubFileUrl, makesInt8OnDevice, onDeviceInt8Source, registryEntry, type RegistryEntry } from './registry.js';
+import { hubFileUrl, makesInt8OnDevice, onDeviceInt8Source, registryEntry, unpinnedWeights, type RegistryEntry } from './registry.js';
 import { getSettings } from './settings.js';
 
 const CACHE_NAME = 'lens-models-v1';
@@ -131,11 +131,22 @@ async function sha256Hex(bytes: Uint8Array): Promise<string> {
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-/** The sha256 a hub vouches for: the registry's, else the LFS sha256 the Hugging Face Hub sends as X-Linked-Etag. */
-function expectedSha256(registrySha: string | undefined, res: Response): string | undefined {
-  if (registrySha) return registrySha.toLowerCase();
+/**
+ * The sha256 a file must have, and who says so: the registry's pin (always there for the weights, see
+ * unpinnedWeights), else, for a small file the registry does not pin, the LFS sha256 the Hugging Face Hub sends
+ * as X-Linked-Etag (a check against damage in transit, not against the hub itself).
+ */
+function expectedSha256(registrySha: string | undefined, res: Response): { sha256: string; by: 'registry' | 'hub' } | undefined {
+  if (registrySha) return { sha256: registrySha.toLowerCase(), by: 'registry' };
   const etag = res.headers.get('x-linked-etag')?.replace(/^W\//, '').replace(/"/g, '');
-  return etag && /^[0-9a-f]{64}$/i.test(etag) ? etag.toLowerCase() : undefined;
+  return etag && /^[0-9a-f]{64}$/i.test(etag) ? { sha256: etag.toLowerCase(), by: 'hub' } : undefined;
+}
+
+/** Why a registry entry cannot be downloaded from the hub (its weights have no sha256 in the registry), or undefined. */
+export function hubDownloadRefusal(entry: RegistryEntry): string | undefined {
+  const unpinned = unpinnedWeights(entry);
+  if (unpinned.length === 0) return undefined;
+  return `${entry.name} cannot be downloaded: the model registry gives no sha256 for ${unpinned.join(', ')} of ${entry.repo} (revision ${entry.revision}), so Lens could not tell whether the hub's files are the ones that were checked. Download the folder yourself and import it in the options (Import folder), or use a Lens version whose registry pins it.`;
 }
 
 async function readBody(res: Response, onChunk: (bytes: number) => void): Promise<Uint8Array> {
@@ -161,10 +172,14 @@ async function readBody(res: Response, onChunk: (bytes: number) => void): Promis
 
 /**
  * Downloads a registry model from the hub into Cache Storage, checking each file's size against
- * Content-Length and its sha256 when the registry or the hub states one. On any failure or cancel the
- * partial files are deleted and nothing is recorded.
+ * Content-Length and its sha256 against the registry (the weights always; other files when the registry or the
+ * hub states one), each before it is stored. An entry whose weights the registry does not pin is refused before
+ * any request. On any failure or cancel the partial files are deleted and nothing is recorded.
  */
 export async function downloadModel(entry: RegistryEntry, hubBaseUrl: string, options: InstallOptions = {}): Promise<InstalledModel> {
+  // before any request: an entry whose weights are not pinned is never fetched
+  const refusal = hubDownloadRefusal(entry);
+  if (refusal) throw new Error(refusal);
   const cache = await caches.open(CACHE_NAME);
   const estimates = entry.files.map((f) => f.size ?? 0);
   const total = () => estimates.reduce((a, b) => a + b, 0);
@@ -200,7 +215,10 @@ export async function downloadModel(entry: RegistryEntry, hubBaseUrl: string, op
       if (Number.isFinite(declared) && bytes.length !== declared) throw new Error(`${file.path} arrived incomplete (${bytes.length} of ${declared} bytes)`);
       const want = expectedSha256(file.sha256, res);
       const sha256 = await sha256Hex(bytes);
-      if (want && want !== sha256) throw new Error(`${file.path} failed verification: its sha256 is ${sha256.slice(0, 12)}…, the hub states ${want.slice(0, 12)}…`);
+      if (want && want.sha256 !== sha256) {
+        const source = want.by === 'registry' ? `the registry pins ${want.sha256} for revision ${entry.revision}` : `the hub states ${want.sha256}`;
+        throw new Error(`${file.path} of ${entry.repo} failed verification: its sha256 is ${sha256}, ${source}. The file on the hub is not the one Lens expects; nothing was stored.`);
+      }
       await cache.put(cacheKey(entry.id, file.path), new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { 'content-type': 'application/octet-stream' } }));
       stored.push({ path: file.path, size: bytes.length, sha256 });
     }

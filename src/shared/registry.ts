@@ -9,6 +9,10 @@ export interface RegistryFile {
   /** bytes; exact unless approx */
   size?: number;
   approx?: boolean;
+  /**
+   * lowercase hex sha256 of the file at the entry's revision (for an LFS file, the hub's "SHA256" / its pointer's
+   * oid). Required for the weights (see unpinnedWeights); checked for any file that has one.
+   */
   sha256?: string;
   /** a 404 for this file is not an error */
   optional?: boolean;
@@ -48,6 +52,7 @@ export interface ModelSpeed {
  * or the hub's 7-hex short form where only that could be read (see models/registry.json).
  */
 const COMMIT_HASH = /^[0-9a-f]{7}$|^[0-9a-f]{40}$/;
+const SHA256 = /^[0-9a-f]{64}$/;
 
 /**
  * The display name of a classifier's label: transformers' generic "LABEL_n" (a fine-tune whose config.json never
@@ -76,6 +81,7 @@ export function parseRegistry(json: unknown): RegistryEntry[] {
     for (const f of m.files) {
       if (typeof f.path !== 'string' || f.path.startsWith('/') || f.path.split('/').includes('..')) throw new Error(`model registry entry ${m.id}: bad file path ${JSON.stringify(f.path)}`);
       if (isPickleFile(f.path)) throw new Error(`model registry entry ${m.id}: ${f.path} is a PyTorch pickle, which Lens never loads; list ${CHECKPOINT_FILE} or an ONNX file`);
+      if (f.sha256 !== undefined && !SHA256.test(f.sha256)) throw new Error(`model registry entry ${m.id}: the sha256 of ${f.path} must be 64 lowercase hex digits (got ${JSON.stringify(f.sha256)})`);
     }
     const paths = m.files.map((f) => f.path);
     const weights = modelWeights(paths);
@@ -121,6 +127,18 @@ export function makesInt8OnDevice(entry: RegistryEntry): boolean {
 export function onDeviceInt8Source(entry: RegistryEntry, storedPaths: readonly string[], built = false): string | undefined {
   if ((!built && entry.int8 !== 'on-device') || storedPaths.some((p) => ONNX_FILES.quantized.includes(p))) return undefined;
   return ONNX_FILES.fp32.find((p) => storedPaths.includes(p));
+}
+
+/**
+ * The entry's weight files (its ONNX files, or model.safetensors) that the registry gives no sha256 for. A hub
+ * download of such an entry is refused: a revision pin alone trusts whoever serves the bytes (the hub, a mirror,
+ * the network path); the registry's sha256 is what says these are the bytes that were reviewed. Importing the
+ * folder from disk stays allowed: the user then vouches for the files.
+ */
+export function unpinnedWeights(entry: RegistryEntry): string[] {
+  const weights = modelWeights(entry.files.map((f) => f.path));
+  const paths = weights?.kind === 'onnx' ? weights.paths : weights ? [weights.path] : [];
+  return paths.filter((p) => !entry.files.find((f) => f.path === p)?.sha256);
 }
 
 /** Download size as the registry states it. */

@@ -13,6 +13,7 @@ import type { Page } from 'playwright-core';
 import { makeModelFolder } from '../../src/modelgen/model-folder.js';
 import { REGISTRY, type RegistryEntry } from '../../src/shared/registry.js';
 import { chromiumUnavailable, launchChromium, type LensChromium } from './harness/chromium.js';
+import { e2eBuild } from './harness/build.js';
 import { FULL_SIZE_QA_HUB_DIR, prepareHub } from './harness/models.js';
 import { startTestServer, type TestServer } from './harness/server.js';
 import { cachedUrls, card, installedRecord, recordInstallPhases, setHub, type InstalledRecord } from './harness/store.js';
@@ -124,7 +125,7 @@ describe('models published as model.safetensors only, in Chromium', { skip }, ()
 
   before(async () => {
     server = await startTestServer({ hubDir: await prepareHub() });
-    lens = await launchChromium();
+    lens = await launchChromium({ extensionDir: await e2eBuild('chrome') });
     options = await setHub(lens, server.hubUrl);
   });
 
@@ -258,7 +259,7 @@ describe('building the full-size MobileBERT from model.safetensors (99 MB) in Ch
 
   before(async () => {
     server = await startTestServer({ hubDir: await prepareHub(FULL_SIZE_QA_HUB_DIR) });
-    lens = await launchChromium();
+    lens = await launchChromium({ extensionDir: await e2eBuild('chrome', FULL_SIZE_QA_HUB_DIR) });
     options = await setHub(lens, server.hubUrl);
   });
 

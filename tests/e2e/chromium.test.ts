@@ -11,6 +11,7 @@ import { registryEntry } from '../../src/shared/registry.js';
 import { ROOT } from '../helpers/cli.js';
 import { NO_SHARED_DATA, SQUAD_DIR } from '../helpers/shared-data.js';
 import { launchChromium, screenshotDir, type LensChromium } from './harness/chromium.js';
+import { e2eBuild } from './harness/build.js';
 import { prepareHub } from './harness/models.js';
 import { DECOY_TEXT, FOOTER_TEXT, startTestServer, type TestServer } from './harness/server.js';
 
@@ -45,7 +46,7 @@ describe('the extension in Chromium', { skip }, () => {
 
   before(async () => {
     server = await startTestServer({ hubDir: await prepareHub() });
-    lens = await launchChromium();
+    lens = await launchChromium({ extensionDir: await e2eBuild('chrome') });
     lens.context.on('request', (r) => requests.push(r.url()));
     // the worker's own fetches (model downloads) are reported through the same context in Chromium
     await lens.serviceWorker();

@@ -11,6 +11,7 @@ import type { Page } from 'playwright-core';
 import { REGISTRY, registryEntry } from '../../src/shared/registry.js';
 import { DEFAULT_SETTINGS } from '../../src/shared/settings-values.js';
 import { chromiumUnavailable, launchChromium, screenshotDir, type LensChromium } from './harness/chromium.js';
+import { e2eBuild } from './harness/build.js';
 import { prepareHub } from './harness/models.js';
 import { startTestServer, type TestServer } from './harness/server.js';
 import { setHub } from './harness/store.js';
@@ -39,7 +40,7 @@ describe('the popup classifies in Sentiment and Zero-shot mode', { skip: chromiu
 
   before(async () => {
     server = await startTestServer({ hubDir: await prepareHub() });
-    lens = await launchChromium();
+    lens = await launchChromium({ extensionDir: await e2eBuild('chrome') });
     await lens.serviceWorker();
     await (await setHub(lens, server.hubUrl)).close();
     page = await lens.openPage(server.fixtureUrl('plain.html'));

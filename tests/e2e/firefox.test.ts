@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { ROOT } from '../helpers/cli.js';
 import { NO_SHARED_DATA, SQUAD_DIR } from '../helpers/shared-data.js';
 import { launchFirefox, type LensFirefox } from './harness/firefox.js';
+import { e2eBuild } from './harness/build.js';
 import { prepareHub } from './harness/models.js';
 import { startTestServer, type TestServer } from './harness/server.js';
 
@@ -20,7 +21,7 @@ describe('the extension in Firefox ESR', { skip }, () => {
 
   before(async () => {
     server = await startTestServer({ hubDir: await prepareHub() });
-    fx = await launchFirefox();
+    fx = await launchFirefox({ extensionDir: await e2eBuild('firefox') });
   });
 
   after(async () => {

@@ -15,6 +15,7 @@ import { quantizeOnnx } from '../../src/engine/quantize.js';
 import { REGISTRY, registryEntry } from '../../src/shared/registry.js';
 import { ROOT } from '../helpers/cli.js';
 import { chromiumUnavailable, launchChromium, type LensChromium } from './harness/chromium.js';
+import { e2eBuild } from './harness/build.js';
 import { FULL_SIZE_QA_HUB_DIR, hubFilePath, hubFiles, prepareHub } from './harness/models.js';
 import { startTestServer, type TestServer } from './harness/server.js';
 import { cachedUrls, card, installedRecord, recordInstallPhases, setHub, type InstalledRecord } from './harness/store.js';
@@ -47,7 +48,7 @@ describe('model management in Chromium', { skip }, () => {
   before(async () => {
     hubDir = await prepareHub();
     server = await startTestServer({ hubDir });
-    lens = await launchChromium();
+    lens = await launchChromium({ extensionDir: await e2eBuild('chrome', hubDir) });
     options = await setHub(lens, server.hubUrl);
   });
 
@@ -190,7 +191,7 @@ describe('the on-device int8 step with the full-size QA model (99 MB fp32) in Ch
 
   before(async () => {
     server = await startTestServer({ hubDir: await prepareHub(FULL_SIZE_QA_HUB_DIR) });
-    lens = await launchChromium();
+    lens = await launchChromium({ extensionDir: await e2eBuild('chrome', FULL_SIZE_QA_HUB_DIR) });
     options = await setHub(lens, server.hubUrl);
   });
 

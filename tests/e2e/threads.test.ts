@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Page, Worker } from 'playwright-core';
 import { NO_SHARED_DATA } from '../helpers/shared-data.js';
 import { chromiumUnavailable, launchChromium, type LensChromium } from './harness/chromium.js';
+import { e2eBuild } from './harness/build.js';
 import { prepareHub } from './harness/models.js';
 import { startTestServer, type TestServer } from './harness/server.js';
 
@@ -66,7 +67,7 @@ describe('inference in an offscreen document with WebAssembly threads (Chromium)
 
   before(async () => {
     server = await startTestServer({ hubDir: await prepareHub() });
-    lens = await launchChromium();
+    lens = await launchChromium({ extensionDir: await e2eBuild('chrome') });
     const options = await lens.openExtensionPage('src/options/options.html');
     await options.fill('#hub-url', server.hubUrl);
     await options.click('#save-hub');

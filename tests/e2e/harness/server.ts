@@ -32,9 +32,10 @@ export interface RequestRecord {
  * A deliberate hub failure for one file: 'missing' 404, 'error' 500, 'corrupt' right headers but one byte
  * flipped (sha256 mismatch), 'truncate' the connection is cut halfway through the body, 'short' only the first
  * half of the file is served, as if it were the whole file (Content-Length and X-Linked-Etag agree with it: only
- * the file's own format can tell).
+ * the file's own format can tell), 'replaced' a changed upstream file: one byte differs, and the hub vouches for
+ * it (its Content-Length and X-Linked-Etag are those of the changed bytes): only a pinned sha256 can tell.
  */
-export type HubFault = 'missing' | 'error' | 'corrupt' | 'truncate' | 'short';
+export type HubFault = 'missing' | 'error' | 'corrupt' | 'truncate' | 'short' | 'replaced';
 
 export interface TestServerOptions {
   hubDir: string;
@@ -250,7 +251,11 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
       res.end(text);
       return;
     }
-    const served = fault === 'short' ? file.subarray(0, file.length >> 1) : file;
+    let served = fault === 'short' ? file.subarray(0, file.length >> 1) : file;
+    if (fault === 'replaced') {
+      served = Buffer.from(file);
+      served[served.length >> 1] ^= 0x01;
+    }
     const headers: Record<string, string | number> = { ...CORS, 'Content-Type': contentType(path), 'Content-Length': served.length, 'Cache-Control': 'no-store' };
     if (path.endsWith('.onnx') || path.endsWith('.safetensors')) {
       // The real hub's LFS headers: the sha256 of the content (quoted) and its size.

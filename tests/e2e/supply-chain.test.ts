@@ -1,0 +1,166 @@
+// The model supply chain in Chromium. The registry pins each model to a commit and the sha256 of its weights, and a
+// download is checked against the pins before anything is stored:
+// - a changed upstream file (the hub serves other bytes and vouches for them with its own headers) is refused,
+//   naming the file and both hashes, with nothing stored; the unchanged file installs (so the check is the pin);
+// - the release build (dist/chrome, real upstream hashes) refuses the fake hub's random-weight files;
+// - an entry whose weights the registry does not pin is not downloaded at all (no request reaches the hub), and
+//   its folder can still be imported.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { CHECKPOINT_FILE, modelWeights } from '../../src/shared/model-files.js';
+import { REGISTRY, unpinnedWeights, type RegistryEntry } from '../../src/shared/registry.js';
+import { e2eBuild } from './harness/build.js';
+import { CHROME_BUILD, chromiumUnavailable, launchChromium, type LensChromium } from './harness/chromium.js';
+import { hubFilePath, prepareHub } from './harness/models.js';
+import { startTestServer, type TestServer } from './harness/server.js';
+import { cachedUrls, card, installedRecord, setHub } from './harness/store.js';
+
+const skip = chromiumUnavailable();
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+/** The weight file of an entry (its first ONNX file, or model.safetensors). */
+function weightPath(entry: RegistryEntry): string {
+  const w = modelWeights(entry.files.map((f) => f.path));
+  assert.ok(w, `${entry.id} has weights`);
+  return w.kind === 'onnx' ? w.paths[0] : w.path;
+}
+
+type Reply = { ok: true; value: unknown } | { ok: false; error: string };
+const download = (page: Page, modelId: string): Promise<Reply> => page.evaluate((id) => chrome.runtime.sendMessage({ type: 'models/download', modelId: id }), modelId);
+
+async function assertNothingStored(lens: LensChromium, id: string): Promise<void> {
+  assert.equal(await installedRecord(lens, id), undefined, 'no record');
+  assert.deepEqual(await cachedUrls(lens), [], 'nothing in Cache Storage');
+}
+
+/** The QA model (ONNX on the hub) and the compact QA model (model.safetensors): one weight format each. */
+const CHANGED = ['mobilebert-squad2', 'compact-bert-squad'].map((id) => REGISTRY.find((m) => m.id === id)).filter((m): m is RegistryEntry => m !== undefined);
+
+describe('a changed upstream file is refused (a build pinned to the fake hub\'s files)', { skip }, () => {
+  let lens: LensChromium;
+  let server: TestServer;
+  let hubDir: string;
+  let options: Page;
+
+  before(async () => {
+    hubDir = await prepareHub();
+    server = await startTestServer({ hubDir });
+    lens = await launchChromium({ extensionDir: await e2eBuild('chrome', hubDir) });
+    options = await setHub(lens, server.hubUrl);
+  });
+
+  after(async () => {
+    await lens?.close();
+    await server?.close();
+  });
+
+  for (const entry of CHANGED) {
+    const path = weightPath(entry);
+    test(`${entry.id}: ${path} changed on the hub, with matching Content-Length and X-Linked-Etag: refused, nothing stored; unchanged it installs`, async () => {
+      const pinned = readFileSync(hubFilePath(hubDir, { ...entry, path }));
+      // the hub's change, as the fake hub makes it ('replaced': one byte differs)
+      const changed = Buffer.from(pinned);
+      changed[changed.length >> 1] ^= 0x01;
+      server.hubFaults.set(`${entry.repo}/resolve/${entry.revision}/${path}`, 'replaced');
+      let reply: Reply;
+      try {
+        reply = await download(options, entry.id);
+      } finally {
+        server.hubFaults.clear();
+      }
+      assert.equal(reply.ok, false, 'the download is refused');
+      const error = reply.ok ? '' : reply.error;
+      assert.ok(error.includes(`${path} of ${entry.repo} failed verification`), error);
+      assert.ok(error.includes(`its sha256 is ${sha256(changed)}`), `the actual hash is named: ${error}`);
+      assert.ok(error.includes(`the registry pins ${sha256(pinned)} for revision ${entry.revision}`), `the pinned hash is named: ${error}`);
+      await assertNothingStored(lens, entry.id);
+
+      // the control: the same download with the hub's unchanged file is verified and installed
+      const ok = await download(options, entry.id);
+      assert.equal(ok.ok, true, JSON.stringify(ok));
+      const record = await installedRecord(lens, entry.id);
+      assert.equal(record?.source, 'hub');
+      const removed = await options.evaluate((id) => chrome.runtime.sendMessage({ type: 'models/remove', modelId: id }), entry.id);
+      assert.equal(removed.ok, true);
+      await assertNothingStored(lens, entry.id);
+    });
+  }
+
+  test('the options page shows the refusal on the model\'s card', async () => {
+    const entry = CHANGED[0];
+    const path = weightPath(entry);
+    server.hubFaults.set(`${entry.repo}/resolve/${entry.revision}/${path}`, 'replaced');
+    try {
+      await options.click(`${card(entry.id)} [data-testid="download"]`);
+      await options.waitForSelector(`${card(entry.id)} [data-testid="model-error"]`, { timeout: 30_000 });
+    } finally {
+      server.hubFaults.clear();
+    }
+    assert.match((await options.textContent(`${card(entry.id)} [data-testid="model-error"]`)) ?? '', new RegExp(`${path.replace('.', '\\.')} of .* failed verification: its sha256 is [0-9a-f]{64}, the registry pins [0-9a-f]{64}`, 'i'));
+    assert.equal(await options.getAttribute(card(entry.id), 'data-state'), 'absent');
+    await assertNothingStored(lens, entry.id);
+  });
+});
+
+/** Release entries: pinned (the real upstream sha256 of their weights), and not. */
+const PINNED = REGISTRY.find((m) => unpinnedWeights(m).length === 0 && weightPath(m) === CHECKPOINT_FILE) ?? REGISTRY.find((m) => unpinnedWeights(m).length === 0);
+const UNPINNED = REGISTRY.find((m) => unpinnedWeights(m).length > 0);
+
+describe('the release build (dist/chrome) holds the real upstream pins', { skip }, () => {
+  let lens: LensChromium;
+  let server: TestServer;
+  let hubDir: string;
+  let options: Page;
+
+  before(async () => {
+    hubDir = await prepareHub();
+    server = await startTestServer({ hubDir });
+    lens = await launchChromium({ extensionDir: CHROME_BUILD });
+    options = await setHub(lens, server.hubUrl);
+  });
+
+  after(async () => {
+    await lens?.close();
+    await server?.close();
+  });
+
+  test('the fake hub\'s random-weight file is not the pinned upstream file: refused, nothing stored', { skip: PINNED ? false : 'no registry entry pins its weights' }, async () => {
+    const entry = PINNED as RegistryEntry;
+    const path = weightPath(entry);
+    const pin = entry.files.find((f) => f.path === path)?.sha256 as string;
+    const reply = await download(options, entry.id);
+    assert.equal(reply.ok, false);
+    const error = reply.ok ? '' : reply.error;
+    // an exact size in the registry may refuse it first (by its Content-Length); an approximate one leaves it to the hash
+    if (entry.files.find((f) => f.path === path)?.approx) {
+      assert.ok(error.includes(`its sha256 is ${sha256(readFileSync(hubFilePath(hubDir, { ...entry, path })))}`), error);
+      assert.ok(error.includes(`the registry pins ${pin}`), error);
+    } else {
+      assert.match(error, new RegExp(`${path.replace('.', '\\.')} of .*(failed verification|the registry expects)`));
+    }
+    await assertNothingStored(lens, entry.id);
+  });
+
+  test('an entry whose weights have no sha256 is never requested from the hub; its folder can be imported', { skip: UNPINNED ? false : 'every registry entry pins its weights' }, async () => {
+    const entry = UNPINNED as RegistryEntry;
+    server.clearRequests();
+    const reply = await download(options, entry.id);
+    assert.equal(reply.ok, false);
+    const error = reply.ok ? '' : reply.error;
+    assert.ok(error.includes(`no sha256 for ${unpinnedWeights(entry).join(', ')} of ${entry.repo}`), error);
+    assert.match(error, /import it in the options/);
+    assert.deepEqual(server.requests.filter((r) => r.server === 'hub'), [], 'no request reached the hub');
+    await assertNothingStored(lens, entry.id);
+
+    // importing the folder stays allowed: the user vouches for the files
+    await options.reload();
+    await options.setInputFiles(`${card(entry.id)} [data-testid="import-input"]`, hubFilePath(hubDir, { ...entry, path: '' }));
+    await options.waitForSelector(`${card(entry.id)}[data-state="installed"]`, { timeout: 60_000 });
+    assert.equal((await installedRecord(lens, entry.id))?.source, 'import');
+    const removed = await options.evaluate((id) => chrome.runtime.sendMessage({ type: 'models/remove', modelId: id }), entry.id);
+    assert.equal(removed.ok, true);
+  });
+});
