@@ -18,6 +18,7 @@ import { stats } from '../../src/eval/latency.js';
 import { tokenizerJson } from '../../src/modelgen/model-folder.js';
 import { loadSquad } from '../../src/eval/squad-data.js';
 import { launchChromium, type LensChromium } from '../../tests/e2e/harness/chromium.js';
+import { pinnedRegistryText } from '../../tests/e2e/harness/build.js';
 import { startTestServer, type TestServer } from '../../tests/e2e/harness/server.js';
 import { SQUAD_DIR } from '../../tests/helpers/shared-data.js';
 import type { BenchPageGlobals, EngineBenchOptions, MemoryReport, EngineBenchResult, Stats, TjsBenchOptions, TjsBenchResult, TjsQaOptions, TjsQaResult } from './types.js';
@@ -197,12 +198,13 @@ function dirFiles(dir: string): Array<{ path: string; bytes: number }> {
 
 const total = (files: Array<{ bytes: number }>) => files.reduce((s, f) => s + f.bytes, 0);
 
-function viteBuild(outDir: string, bench: boolean, log: (s: string) => void): Promise<void> {
+/** registryFile: LENS_REGISTRY, the registry pinned to the bench's hub tree (its random-weight files are not the real ones) */
+function viteBuild(outDir: string, bench: boolean, log: (s: string) => void, registryFile?: string): Promise<void> {
   log(`building the extension${bench ? ' with the bench pages' : ''} into ${outDir}...`);
   return new Promise((ok, fail) => {
     const child = spawn(process.execPath, [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--mode', 'chrome', '--logLevel', 'warn'], {
       cwd: ROOT,
-      env: { ...process.env, LENS_OUT_DIR: outDir, LENS_BENCH: bench ? '1' : '', LENS_BUNDLE_MODEL: '' },
+      env: { ...process.env, LENS_OUT_DIR: outDir, LENS_BENCH: bench ? '1' : '', LENS_BUNDLE_MODEL: '', LENS_REGISTRY: registryFile ?? '' },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     child.on('error', fail);
@@ -274,7 +276,17 @@ export async function benchBrowser(options: BrowserBenchOptions): Promise<Browse
   const outDir = resolve(options.outDir ?? join(ROOT, '.tmp', 'bench', 'ext'));
   const perArticle = options.questionsPerArticle ?? 2;
   const coldTrials = Number(process.env.BENCH_COLD ?? options.coldTrials ?? Math.min(options.trials, 3));
-  if (!options.skipBuild || !existsSync(join(outDir, 'bench', 'browser', 'bench.html'))) await viteBuild(outDir, true, log);
+  // the hub tree first: the bench build's registry pins its files (the release registry pins the real upstream ones)
+  const hubDir = join(ROOT, '.tmp', 'bench', 'hub');
+  makeHubTree(modelDir, hubDir, options.int8Dir, options.checkpointDir);
+  const registryFile = `${outDir}.registry.json`;
+  const registryText = await pinnedRegistryText(hubDir);
+  const samePins = existsSync(registryFile) && readFileSync(registryFile, 'utf8') === registryText;
+  if (!options.skipBuild || !samePins || !existsSync(join(outDir, 'bench', 'browser', 'bench.html'))) {
+    mkdirSync(dirname(registryFile), { recursive: true });
+    writeFileSync(registryFile, registryText);
+    await viteBuild(outDir, true, log, registryFile);
+  }
   if (!existsSync(join(outDir, 'bench', 'browser', 'bench.html'))) throw new Error(`the build in ${outDir} has no bench/browser/bench.html (is LENS_BENCH supported in vite.config.ts?)`);
 
   // package size: the release build (dist/chrome as it is, else a fresh one beside the bench build)
@@ -290,8 +302,6 @@ export async function benchBrowser(options: BrowserBenchOptions): Promise<Browse
   const downloadBytes = Object.fromEntries(modelFiles.filter((f) => f.path.endsWith('.onnx')).map((f) => [f.path, f.bytes + rest]));
 
   const data = await loadSquad(SQUAD_DIR);
-  const hubDir = join(ROOT, '.tmp', 'bench', 'hub');
-  makeHubTree(modelDir, hubDir, options.int8Dir, options.checkpointDir);
   const haveInt8 = !!options.int8Dir && existsSync(join(options.int8Dir, 'onnx', 'model_quantized.onnx'));
   let server: TestServer | undefined;
   let lens: LensChromium | undefined;
