@@ -97,6 +97,8 @@ export class LocalInference implements Inference {
     job.signal.throwIfAborted();
     let entry = this.prepared.get(job.cacheKey);
     if (!entry || entry.text !== job.text || entry.model !== model) {
+      // tokenizing and indexing is the slow step on a long page (~0.5 s per million characters): say so
+      job.onProgress('index', 0, undefined, `Indexing ${job.text.length.toLocaleString('en-US')} characters`);
       entry = { text: job.text, model, doc: PreparedDocument.prepare(model.tokenizer, { text: job.text, passages: job.passages }) };
     }
     this.remember(job.cacheKey, entry);
@@ -306,6 +308,15 @@ async function closeOffscreen(): Promise<void> {
   documentReady = undefined;
   readyUrl = undefined;
   await api.offscreen.closeDocument();
+}
+
+/**
+ * Cancels a job the offscreen document may still be running for a request this worker does not know: one
+ * sent by the worker's previous life, which the browser stopped mid-answer (never creates a document).
+ */
+export async function cancelInOffscreen(requestId: string): Promise<boolean> {
+  if (!offscreenSupported() || (await offscreenContexts()).length === 0) return false;
+  return (await sendOffscreen({ type: 'offscreen/cancel', requestId }).catch(() => ({ cancelled: false }))).cancelled;
 }
 
 /** Unloads a model in the offscreen document, if one is open (never creates one). */

@@ -1,15 +1,41 @@
 // "Ask the page": the content script reads the page (or the selection), the engine answers with document
 // QA, and the best answer is highlighted in the page. The prepared page (tokens, BM25 index) is kept per
 // tab while its text is unchanged, so follow-up questions skip that work (where the model runs keeps it:
-// inference.ts).
+// inference.ts). Bounds: at most MAX_READ_CHARS of text are read (the content script stops there; checked
+// again here), and a page without text never reaches the model.
+import { guessLanguage } from '../shared/language.js';
 import { broadcast } from '../shared/messaging.js';
-import type { AskReply, AskRequest, ExtractReply, HighlightReply, HighlightRequest, ProgressEvent } from '../shared/protocol.js';
+import { capPage, partialReadText } from '../shared/read-limit.js';
+import type { AskReply, AskRequest, HighlightReply, HighlightRequest, ProgressEvent, RequestStatusReply } from '../shared/protocol.js';
 import { getSettings } from '../shared/settings.js';
 import type { EngineHost } from './engines.js';
 import { chooseInference } from './inference.js';
 import { askContent } from './tabs.js';
 
+// The questions this background is answering, and the last few it answered: the popup's request/status probe
+// tells "still working" from "lost in a restart of the background" with them.
+const active = new Set<string>();
+const finished: string[] = [];
+const FINISHED_KEPT = 50;
+
+export function requestState(requestId: string): RequestStatusReply['state'] {
+  if (active.has(requestId)) return 'running';
+  return finished.includes(requestId) ? 'finished' : 'unknown';
+}
+
 export async function askPage(engines: EngineHost, req: AskRequest): Promise<AskReply> {
+  // before any await: a status probe that arrives right behind the request must find it
+  active.add(req.requestId);
+  try {
+    return await answerPage(engines, req);
+  } finally {
+    active.delete(req.requestId);
+    finished.push(req.requestId);
+    if (finished.length > FINISHED_KEPT) finished.shift();
+  }
+}
+
+async function answerPage(engines: EngineHost, req: AskRequest): Promise<AskReply> {
   const question = req.question.trim();
   if (!question) throw new Error('type a question first');
   if (question.length > 1000) throw new Error('the question is too long (1,000 characters at most)');
@@ -20,9 +46,14 @@ export async function askPage(engines: EngineHost, req: AskRequest): Promise<Ask
 
   return engines.run(req.requestId, async (signal) => {
     progress('extract', 0, undefined, req.scope === 'selection' ? 'Reading your selection' : 'Reading the page');
-    const page: ExtractReply = await askContent(req.tabId, { type: 'content/extract', scope: req.scope });
-    if (!page.text.trim()) throw new Error(req.scope === 'selection' ? 'the selection has no text to answer from' : 'this page has no readable text');
+    const page = capPage(await askContent(req.tabId, { type: 'content/extract', scope: req.scope }));
     signal.throwIfAborted();
+    if (!page.text.trim()) {
+      // e.g. a page of images only: nothing for the model to read, so it is not run
+      return { scope: page.scope, snapshotId: page.snapshotId, answers: [], abstained: false, noAnswerScore: 0, windowsRead: 0, windowsTotal: 0, highlighted: false, ms: Date.now() - started, noText: true };
+    }
+    if (page.partial) progress('extract', page.partial.read, page.partial.total, partialReadText(page.partial));
+    const language = guessLanguage(page.text);
     // in this worker, or in Chrome's offscreen document with WebAssembly threads (see inference.ts)
     const inference = await chooseInference(engines);
     const result = await inference.answer({
@@ -60,6 +91,8 @@ export async function askPage(engines: EngineHost, req: AskRequest): Promise<Ask
       windowsTotal: result.windowsTotal,
       highlighted,
       ms: Date.now() - started,
+      ...(page.partial ? { partial: page.partial } : {}),
+      ...(language && !language.english ? { language } : {}),
     };
   });
 }

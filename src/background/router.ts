@@ -11,8 +11,8 @@ import { classifyModelId, getSettings } from '../shared/settings.js';
 import { classifyText } from './classify.js';
 import type { EngineHost } from './engines.js';
 import type { Installs } from './installs.js';
-import { askPage, highlightAnswer } from './page-qa.js';
-import { chooseInference } from './inference.js';
+import { askPage, highlightAnswer, requestState } from './page-qa.js';
+import { cancelInOffscreen, chooseInference } from './inference.js';
 import { tabInfo } from './tabs.js';
 
 export function isOwnSender(sender: Runtime.MessageSender): boolean {
@@ -49,7 +49,10 @@ async function handle(req: BackgroundRequest, engines: EngineHost, installs: Ins
     case 'classify/run':
       return classifyText(engines, req);
     case 'request/cancel':
-      return { cancelled: engines.cancel(req.requestId) };
+      // unknown here: maybe a job the offscreen document still runs for this worker's previous life
+      return { cancelled: engines.cancel(req.requestId) || (await cancelInOffscreen(req.requestId)) };
+    case 'request/status':
+      return { state: requestState(req.requestId) };
     case 'tab/info':
       return tabInfo(req.tabId);
     case 'models/list':

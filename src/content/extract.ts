@@ -6,7 +6,7 @@
 // [start, end) in the text can be marked in the page exactly (highlight.ts). The walk follows the composed
 // tree: shadow roots (open, and closed where the browser lets extensions see them), slots' assigned nodes,
 // and same-origin iframes.
-import type { ExtractReply, Scope } from '../shared/protocol.js';
+import { MAX_READ_CHARS, type ExtractReply, type PartialRead, type Scope } from '../shared/protocol.js';
 import type { Passage } from '../engine/qa/document.js';
 
 /** The characters of one text node that appear, in order and contiguously, in the extracted text. */
@@ -122,10 +122,14 @@ class TextBuilder {
   private pending: PendingSpace[] = [];
   /** an inline-block boundary: words on both sides must not run together */
   private softSpace = false;
+  /** MAX_READ_CHARS reached: nothing more is added, and the walk stops (a 10 MB page is read only up to the cap) */
+  full = false;
+
+  constructor(private readonly limit = MAX_READ_CHARS) {}
 
   /** A whitespace character: `collapse` runs become one space; others are kept as they are. */
   space(node: Text, offset: number, ch: string, collapse: boolean): void {
-    if (this.passageStart < 0) return; // leading whitespace of a passage
+    if (this.passageStart < 0 || this.full) return; // leading whitespace of a passage
     const last = this.pending[this.pending.length - 1];
     if (collapse) {
       if (last?.collapsed) return;
@@ -137,6 +141,12 @@ class TextBuilder {
 
   /** Non-space characters data[from, to) of a text node. */
   word(node: Text, data: string, from: number, to: number): void {
+    if (this.length + this.pending.length + 1 >= this.limit) {
+      this.full = true;
+      return;
+    }
+    // one huge "word" (a page of text without spaces) is cut at the limit too
+    to = Math.min(to, from + (this.limit - this.length - this.pending.length - 1));
     if (this.passageStart < 0) {
       if (this.length > 0) this.push('\n', undefined, 0);
       this.passageStart = this.length;
@@ -179,9 +189,10 @@ class TextBuilder {
     return fresh.offsets;
   }
 
-  finish(): { text: string; passages: Passage[]; segments: TextSegment[] } {
+  finish(): { text: string; passages: Passage[]; segments: TextSegment[]; full: boolean; partial?: PartialRead } {
     this.endPassage();
     return {
+      full: this.full,
       text: this.chunks.join(''),
       passages: this.passages,
       segments: this.segments.map((s) => ({ node: s.node, start: s.start, offsets: Int32Array.from(s.offsets) })),
@@ -286,7 +297,7 @@ function isLensUi(el: Element): boolean {
 }
 
 function walkNodes(nodes: ArrayLike<Node>, w: Walk, ws: WhiteSpace, visible: boolean): void {
-  for (let i = 0; i < nodes.length; i++) walkNode(nodes[i], w, ws, visible);
+  for (let i = 0; i < nodes.length && !w.b.full; i++) walkNode(nodes[i], w, ws, visible);
 }
 
 function walkNode(node: Node, w: Walk, ws: WhiteSpace, visible: boolean): void {
@@ -356,6 +367,7 @@ function walkText(t: Text, w: Walk, ws: WhiteSpace, visible: boolean): void {
       let j = i + 1;
       while (j < to && spaceKind(data.charCodeAt(j)) === NOT_SPACE) j++;
       b.word(t, data, i, j);
+      if (b.full) return;
       i = j;
       continue;
     }
@@ -417,11 +429,32 @@ export function mainRoot(doc: Document): Element {
   return best ?? body;
 }
 
+/**
+ * About how many characters of text are under `root`: the lengths of its text nodes outside scripts and
+ * styles, summed without building the text (a 10 MB page's textContent alone takes longer than the capped read).
+ */
+function textLengthUnder(root: Node): number {
+  const doc = root.ownerDocument ?? (root as Document);
+  const walker = doc.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  let n = 0;
+  for (let t = walker.nextNode(); t; t = walker.nextNode()) {
+    const parent = t.parentElement?.localName;
+    if (parent !== 'script' && parent !== 'style') n += (t as Text).length;
+  }
+  return n;
+}
+
+/** A read that stopped at MAX_READ_CHARS: how much it read of about how much (the DOM's text, estimated cheaply). */
+function withPartial(result: ReturnType<TextBuilder['finish']>, wholeLength: () => number): ReturnType<TextBuilder['finish']> {
+  if (!result.full) return result;
+  return { ...result, partial: { read: result.text.length, total: Math.max(result.text.length, wholeLength()) } };
+}
+
 function read(root: Element, mode: Mode, ranges?: readonly Range[]): ReturnType<TextBuilder['finish']> {
   const b = new TextBuilder();
   if (!ranges) {
     walkElement(root, { mode, b }, 'collapse');
-    return b.finish();
+    return withPartial(b.finish(), () => textLengthUnder(root));
   }
   for (const range of ranges) {
     const common = range.commonAncestorContainer;
@@ -437,7 +470,7 @@ function read(root: Element, mode: Mode, ranges?: readonly Range[]): ReturnType<
     }
     b.endPassage();
   }
-  return b.finish();
+  return withPartial(b.finish(), () => ranges.reduce((n, r) => n + r.toString().length, 0));
 }
 
 /** A selection inside script/style text, a form field, the card or a hidden element yields nothing. */
@@ -470,6 +503,7 @@ function snapshot(doc: Document, scope: Scope, read: ReturnType<TextBuilder['fin
     segments: read.segments,
     domState: currentState,
     doc,
+    ...(read.partial ? { partial: read.partial } : {}),
     ...(bounds ? { bounds } : {}),
   };
 }
@@ -524,7 +558,7 @@ export function extractAgain(previous: Snapshot): Snapshot | undefined {
 
 /** The public part of a snapshot, for the message channel (the node map cannot travel). */
 export function snapshotReply(s: Snapshot): ExtractReply {
-  return { snapshotId: s.snapshotId, scope: s.scope, text: s.text, passages: s.passages, title: s.title, url: s.url };
+  return { snapshotId: s.snapshotId, scope: s.scope, text: s.text, passages: s.passages, title: s.title, url: s.url, ...(s.partial ? { partial: s.partial } : {}) };
 }
 
 // ---- selection anchors ----

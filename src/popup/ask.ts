@@ -1,7 +1,9 @@
 // The Ask view: a question about the page (or the selection), answered on device; answers with their
 // confidence, the best one highlighted in the page, others highlighted on click.
-import { newRequestId, sendToBackground } from '../shared/messaging.js';
-import type { AskReply, Scope } from '../shared/protocol.js';
+import { languageNoticeText } from '../shared/language.js';
+import { newRequestId, sendToBackground, sendToBackgroundRaw } from '../shared/messaging.js';
+import type { AskReply, ProgressEvent, Scope } from '../shared/protocol.js';
+import { partialReadText } from '../shared/read-limit.js';
 import { byId, h, replaceChildren } from '../ui/dom.js';
 import { barWidth, errorText, formatCount, formatMs, formatPercent } from '../ui/format.js';
 import { icon } from '../ui/icons.js';
@@ -9,9 +11,12 @@ import { notice } from '../ui/notice.js';
 import { progressView } from '../ui/progress.js';
 import type { PopupContext } from './context.js';
 import { ModelGate, type GateMode } from './gate.js';
+import { LostRequest, askResilient } from './resilient-ask.js';
 
 interface Running {
+  /** the current attempt's id (a retry after the background was restarted gets a new one) */
   requestId: string;
+  attempt: number;
   cancelled: boolean;
 }
 
@@ -129,7 +134,7 @@ export class AskView {
       return;
     }
     this.setQuestionError(undefined);
-    const run: Running = { requestId: newRequestId(), cancelled: false };
+    const run: Running = { requestId: '', attempt: 0, cancelled: false };
     this.running = run;
     this.setEnabled(false);
     this.askButton.setAttribute('aria-busy', 'true');
@@ -144,19 +149,41 @@ export class AskView {
       void sendToBackground({ type: 'request/cancel', requestId: run.requestId }).catch(() => undefined);
     });
     replaceChildren(this.status, h('div', { class: 'running' }, progress.el, h('div', { class: 'running-actions' }, cancel)));
-    const off = this.ctx.hub.on(run.requestId, (e) => {
+    const onProgress = (e: ProgressEvent) => {
       const detail = e.phase === 'read' && e.total ? `${formatCount(e.done)} of ${formatCount(e.total)}` : '';
       progress.set(e.done, e.phase === 'read' ? e.total : undefined, e.message ? `${e.message}…` : 'Working…', detail);
-    });
+    };
+    let off = () => {};
+    const tabId = this.ctx.tabId;
+    const scope = this.scope;
 
     try {
-      const reply = await sendToBackground({ type: 'qa/ask', requestId: run.requestId, tabId: this.ctx.tabId, question, scope: this.scope });
+      // survives the browser stopping the background mid-answer: asked again once, then "ask again" (resilient-ask.ts)
+      const reply = (await askResilient({
+        newId: newRequestId,
+        send: (requestId) => sendToBackgroundRaw({ type: 'qa/ask', requestId, tabId, question, scope }),
+        status: async (requestId) => (await sendToBackground({ type: 'request/status', requestId })).state,
+        onAttempt: (requestId, attempt, lost) => {
+          Object.assign(run, { requestId, attempt });
+          Object.assign(this.status.dataset, { attempt: String(attempt), requestId });
+          off();
+          off = this.ctx.hub.on(requestId, onProgress);
+          if (lost === undefined) return;
+          // the restarted background may still have the old job running in the offscreen document
+          void sendToBackground({ type: 'request/cancel', requestId: lost }).catch(() => undefined);
+          progress.set(0, undefined, 'Lens was restarted by the browser; asking again…');
+        },
+      })) as AskReply;
       this.renderReply(reply);
     } catch (err) {
       if (run.cancelled) replaceChildren(this.result, h('p', { class: 'muted small cancelled', 'data-testid': 'cancelled' }, 'Cancelled.'));
+      else if (err instanceof LostRequest) this.renderRestarted();
       else this.renderError(err);
     } finally {
       off();
+      this.result.dataset.attempts = String(run.attempt);
+      delete this.status.dataset.attempt;
+      delete this.status.dataset.requestId;
       this.running = undefined;
       this.status.replaceChildren();
       this.askButton.removeAttribute('aria-busy');
@@ -169,8 +196,44 @@ export class AskView {
     replaceChildren(this.result, notice('error', { title: 'Lens could not answer', body: errorText(err), attrs: { 'data-aid': 'error', 'data-testid': 'error' } }));
   }
 
+  private renderRestarted(): void {
+    const retry = h('button', { type: 'button', class: 'link-btn', 'data-testid': 'retry' }, 'Ask again');
+    retry.addEventListener('click', () => void this.ask());
+    replaceChildren(
+      this.result,
+      notice('error', {
+        title: 'Lens was restarted by the browser',
+        body: 'The answer to your question was lost on the way. Ask again.',
+        actions: retry,
+        attrs: { 'data-testid': 'restarted' },
+      }),
+    );
+  }
+
   private renderReply(reply: AskReply): void {
+    const what = reply.scope === 'selection' ? 'Your selection' : 'This page';
+    if (reply.noText) {
+      // nothing to read (e.g. only images): the model was not run
+      replaceChildren(
+        this.result,
+        notice('info', {
+          title: `${what} has no text to read`,
+          body: 'Lens answers from the text on a page; this one seems to hold only images or other media.',
+          attrs: { 'data-testid': 'no-text' },
+        }),
+      );
+      return;
+    }
     const parts: HTMLElement[] = [];
+    if (reply.language) {
+      parts.push(
+        notice('info', {
+          title: 'The model reads English',
+          body: `${languageNoticeText(reply.language, reply.scope)} Answers may be missing or wrong.`,
+          attrs: { 'data-testid': 'language-notice', 'data-language': reply.language.name ?? reply.language.script },
+        }),
+      );
+    }
     const list = reply.answers.length ? this.answerList(reply) : undefined;
     if (reply.abstained || reply.answers.length === 0) {
       parts.push(
@@ -199,6 +262,9 @@ export class AskView {
       if (!reply.highlighted) parts.push(this.highlightNote('The answer could not be marked on the page (it may have changed since it was read).'));
     }
     const read = reply.windowsTotal > 0 ? `Read ${formatCount(reply.windowsRead)} of ${formatCount(reply.windowsTotal)} passage${reply.windowsTotal === 1 ? '' : 's'}` : '';
+    if (reply.partial) {
+      parts.push(h('p', { class: 'result-meta muted small', 'data-testid': 'partial-read' }, `${partialReadText(reply.partial)} on this page: answers come from that part.`));
+    }
     parts.push(h('p', { class: 'result-meta muted small', 'data-testid': 'ask-meta' }, [read, formatMs(reply.ms)].filter(Boolean).join(' · ')));
     replaceChildren(this.result, parts);
   }

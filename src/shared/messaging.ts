@@ -16,6 +16,14 @@ export async function sendToBackground<R extends BackgroundRequest>(request: R):
   return unwrap(reply, request.type);
 }
 
+/**
+ * A request to the background, resolving with what came back as it came (a Reply envelope, or undefined when
+ * no listener answered) and rejecting only when the channel failed: for callers that tell the two apart.
+ */
+export function sendToBackgroundRaw(request: BackgroundRequest): Promise<unknown> {
+  return browser.runtime.sendMessage(request);
+}
+
 /** A request to a tab's content script (top frame). */
 export async function sendToContent<R extends ContentRequest>(tabId: number, request: R): Promise<ContentReplies[R['type']]> {
   const reply: unknown = await browser.tabs.sendMessage(tabId, request, { frameId: 0 });

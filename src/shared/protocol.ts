@@ -3,6 +3,7 @@
 import type { LabelScore } from '../engine/classify.js';
 import type { OnnxVariant } from '../engine/onnx-files.js';
 import type { Passage } from '../engine/qa/document.js';
+import type { LanguageGuess } from './language.js';
 
 export type ModelTask = 'qa' | 'zero-shot' | 'classify';
 
@@ -22,6 +23,21 @@ export interface PrecisionInUse {
 
 /** Where a page's question is answered from: the whole readable page, or the user's selection. */
 export type Scope = 'page' | 'selection';
+
+/**
+ * The most characters of page text one question reads (the start of the main content, or of the selection).
+ * Bounds the content script's walk, the message to the background and the index built over it: a million
+ * characters (a 500-page book; the longest encyclopedia articles are under half that) take about 0.5 s to
+ * index on a laptop core and ~70 MB while indexed. Longer pages are read up to here, and the popup says so.
+ */
+export const MAX_READ_CHARS = 1_000_000;
+
+/** Only the start of the text was read: `read` characters of about `total` (see MAX_READ_CHARS). */
+export interface PartialRead {
+  read: number;
+  /** estimated from the DOM's text (the rest was not walked) */
+  total: number;
+}
 
 export interface Answer {
   text: string;
@@ -71,7 +87,8 @@ export interface ProgressEvent {
   /** the request it belongs to, or the model being downloaded */
   requestId?: string;
   modelId?: string;
-  phase: InstallStep | 'load' | 'extract' | 'read' | 'classify';
+  /** 'index': the page's text is being tokenized and indexed for retrieval (once per page text) */
+  phase: InstallStep | 'load' | 'extract' | 'index' | 'read' | 'classify';
   /** done so far and total, in the phase's unit (bytes, windows, texts); total undefined when unknown */
   done: number;
   total: number | undefined;
@@ -111,6 +128,26 @@ export interface AskReply {
   /** the best answer was highlighted in the page */
   highlighted: boolean;
   ms: number;
+  /** the page or selection has no text at all (e.g. only images): the model was not run, answers is empty */
+  noText?: boolean;
+  /** only the start of the text was read (longer than MAX_READ_CHARS) */
+  partial?: PartialRead;
+  /** the text does not read as English (the models are trained on English): the popup says so */
+  language?: LanguageGuess;
+}
+
+/**
+ * Is a request still being worked on? The popup asks while it waits, so a background that was stopped and
+ * restarted by the browser mid-answer (and so lost the request) is noticed even if no error reaches it.
+ */
+export interface RequestStatusRequest {
+  type: 'request/status';
+  requestId: string;
+}
+
+export interface RequestStatusReply {
+  /** 'unknown': this background never had it, or lost it in a restart */
+  state: 'running' | 'finished' | 'unknown';
 }
 
 /**
@@ -215,6 +252,7 @@ export type BackgroundRequest =
   | AskRequest
   | ClassifyRequest
   | CancelRequest
+  | RequestStatusRequest
   | ModelsListRequest
   | ModelDownloadRequest
   | ModelCancelDownloadRequest
@@ -229,6 +267,7 @@ export interface BackgroundReplies {
   'qa/ask': AskReply;
   'classify/run': ClassifyReply;
   'request/cancel': { cancelled: boolean };
+  'request/status': RequestStatusReply;
   'models/list': ModelsListReply;
   'models/download': { installed: ModelInfo };
   'models/cancel-download': { cancelled: boolean };
@@ -254,6 +293,8 @@ export interface ExtractReply {
   passages: Passage[];
   title: string;
   url: string;
+  /** only the start of the text was read (longer than MAX_READ_CHARS) */
+  partial?: PartialRead;
 }
 
 export interface ContentHighlightRequest {
@@ -452,6 +493,7 @@ const BACKGROUND_TYPES: ReadonlySet<string> = new Set<BackgroundRequest['type']>
   'qa/ask',
   'classify/run',
   'request/cancel',
+  'request/status',
   'models/list',
   'models/download',
   'models/cancel-download',
@@ -481,6 +523,7 @@ export function isBackgroundRequest(msg: unknown): msg is BackgroundRequest {
         (m.multiLabel === undefined || typeof m.multiLabel === 'boolean')
       );
     case 'request/cancel':
+    case 'request/status':
       return str('requestId');
     case 'models/list':
       return true;

@@ -54,6 +54,8 @@ export interface TestServer {
   /** keyed by the path under the hub base: `${repo}/resolve/${revision}/${path}` */
   readonly hubFaults: Map<string, HubFault>;
   readonly requests: readonly RequestRecord[];
+  /** pages a test makes up (e.g. 10 MB of text, too big to commit): path -> HTML, served from the site */
+  readonly pages: Map<string, string>;
   clearRequests(): void;
   /** closes the hub's port and cuts open connections: fetches then fail as on a dead network */
   stopHub(): Promise<void>;
@@ -229,6 +231,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
   const hubRoot = resolve(options.hubDir);
   const requests: RequestRecord[] = [];
   const hubFaults = new Map<string, HubFault>();
+  const pages = new Map<string, string>();
   const log = (server: RequestRecord['server'], req: IncomingMessage, origin: string) =>
     requests.push({ server, url: `${origin}${req.url ?? '/'}`, method: req.method ?? 'GET', time: Date.now() });
 
@@ -279,6 +282,8 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
   const handleSite = async (req: IncomingMessage, res: ServerResponse) => {
     log('site', req, siteOrigin);
     const path = new URL(req.url ?? '/', siteOrigin).pathname;
+    const made = pages.get(path);
+    if (made !== undefined) return send(res, 200, TYPES['.html'], made);
     const art = /^\/article\/(\d+)$/.exec(path);
     if (art) {
       const n = Number(art[1]);
@@ -319,6 +324,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     hubBytesPerSecond: options.hubBytesPerSecond ?? 0,
     hubFaults,
     requests,
+    pages,
     clearRequests: () => {
       requests.length = 0;
     },
