@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Page } from 'puppeteer-core';
 import { firefoxUnavailable, launchFirefox, type LensFirefox } from './harness/firefox.js';
 import { bigPage, languagePage } from './harness/heavy-pages.js';
+import { e2eBuild } from './harness/build.js';
 import { prepareHub } from './harness/models.js';
 import { startTestServer, type TestServer } from './harness/server.js';
 
@@ -29,7 +30,7 @@ describe('heavy pages in Firefox ESR', { skip }, () => {
     server = await startTestServer({ hubDir: await prepareHub() });
     server.pages.set('/heavy/big.html', bigPage(10.2e6));
     server.pages.set('/heavy/fr.html', languagePage('French'));
-    fx = await launchFirefox();
+    fx = await launchFirefox({ extensionDir: await e2eBuild('firefox') });
     options = await fx.openExtensionPage('src/options/options.html', '#hub-url');
     await options.locator('#hub-url').fill(server.hubUrl);
     await options.locator('#save-hub').click();

@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { MAX_READ_CHARS, type ExtractReply, type Reply } from '../../src/shared/protocol.js';
 import { chromiumUnavailable, launchChromium, screenshotDir, type LensChromium } from './harness/chromium.js';
+import { e2eBuild } from './harness/build.js';
 import { prepareHub } from './harness/models.js';
 import { startTestServer, type TestServer } from './harness/server.js';
 import { FIRST_FACT, LANGS, LAST_FACT, bigPage, languagePage } from './harness/heavy-pages.js';
@@ -40,7 +41,7 @@ describe('heavy pages and a background stopped mid-answer (Chromium)', { skip },
     server.pages.set('/heavy/big.html', bigPage(10.2e6));
     server.pages.set('/heavy/medium.html', bigPage(300_000));
     for (const name of Object.keys(LANGS) as Array<keyof typeof LANGS>) server.pages.set(`/heavy/${LANGS[name]}.html`, languagePage(name));
-    lens = await launchChromium();
+    lens = await launchChromium({ extensionDir: await e2eBuild('chrome') });
     const options = await setHub(lens, server.hubUrl);
     const downloaded = await options.evaluate(() => chrome.runtime.sendMessage({ type: 'models/download', modelId: 'mobilebert-squad2' }));
     assert.equal(downloaded.ok, true, `the QA model downloads: ${JSON.stringify(downloaded)}`);
