@@ -13,8 +13,8 @@
 // - aria-hidden="true" subtrees (page reading only: a user who selects such visible text gets it read);
 // - screen-reader-only and off-screen text: clip: rect(0 0 0 0) or clip-path: inset(50%); positioned more than
 //   999 px to the left or above; a box that lies entirely left of or above the page's origin (where no scrolling
-//   reaches: moved there by position, a transform or a negative margin); text-indent below -999 px (image
-//   replacement); a transform or `scale` that collapses the box to nothing;
+//   reaches: moved there by its position or a transform); text-indent below -999 px (image
+//   replacement); a transform that collapses the box to nothing (scale(0));
 // - zero-size boxes that clip their content: overflow other than visible with a width or height of at most 1 px
 //   (this includes collapsed accordions; a closed <details> is read, as the reader can open it and a marked answer
 //   opens it).
@@ -281,19 +281,23 @@ function isInlineDisplay(display: string): boolean {
 /**
  * Laid out but out of sight (see the top of this file): screen-reader-only text, skip links, text moved off the
  * page, boxes collapsed or clipped to nothing. Layout is only asked for (a bounding box) where the style says the
- * element may have been moved: positioned, transformed or with a negative margin.
+ * element may have been moved (positioned or transformed), or may clip (overflow other than visible).
  */
 function isVisuallyHidden(el: Element, style: CSSStyleDeclaration): boolean {
+  // offsets, transforms, text-indent and overflow do nothing to an inline box of text (and a positioned element is
+  // never inline): the common case costs one property read
+  const display = style.display;
+  if (display === 'inline' || display === 'contents') return false;
   const position = style.position;
-  const positioned = position === 'absolute' || position === 'fixed';
-  if (positioned && style.clip === 'rect(0px, 0px, 0px, 0px)') return true;
-  if (style.clipPath === 'inset(50%)') return true;
-  if (positioned && (parseFloat(style.left) < -999 || parseFloat(style.top) < -999)) return true;
+  if (position === 'absolute' || position === 'fixed') {
+    if (style.clip === 'rect(0px, 0px, 0px, 0px)' || style.clipPath === 'inset(50%)') return true;
+    if (parseFloat(style.left) < -999 || parseFloat(style.top) < -999) return true;
+  }
   if (parseFloat(style.textIndent) < -999) return true;
   const transform = style.transform;
-  if (collapses(transform) || scalesToZero(style.getPropertyValue('scale'))) return true;
-  if (!isInlineDisplay(style.display) && clipsToNothing(el, style)) return true;
-  const moved = position !== 'static' || (transform !== '' && transform !== 'none') || parseFloat(style.marginLeft) < 0 || parseFloat(style.marginTop) < 0;
+  if (collapses(transform)) return true;
+  if (!display.startsWith('ruby') && clipsToNothing(el, style)) return true;
+  const moved = position !== 'static' || (transform !== '' && transform !== 'none');
   return moved && isOffPage(el, position === 'fixed');
 }
 
@@ -305,20 +309,19 @@ function collapses(transform: string): boolean {
   return a * d - b * c === 0;
 }
 
-/** The `scale` property: "0", "0 1", "1 0 1" (any zero axis but z flattens the box). */
-function scalesToZero(scale: string): boolean {
-  if (!scale || scale === 'none') return false;
-  return scale.split(/\s+/).slice(0, 2).some((v) => parseFloat(v) === 0);
-}
-
 /** Content clipped to a box of at most 1 px in either direction (the padding box: padding can show content). */
 function clipsToNothing(el: Element, style: CSSStyleDeclaration): boolean {
-  if (style.display === 'contents') return false;
-  if (style.overflowX !== 'visible' && el.clientWidth <= 1) return true;
-  return style.overflowY !== 'visible' && el.clientHeight <= 1;
+  // with overflow-y visible, overflow-x is visible too unless it is clip (visible beside a scrolling axis computes to auto)
+  const y = style.overflowY;
+  if (y === 'visible') return style.overflowX === 'clip' && el.clientWidth <= 1;
+  return el.clientHeight <= 1 || (style.overflowX !== 'visible' && el.clientWidth <= 1);
 }
 
-/** The box lies wholly left of or above the page (or, fixed, outside the viewport): no scrolling brings it into view. */
+/**
+ * The box lies wholly left of or above the page (or, fixed, outside the viewport): no scrolling brings it into view.
+ * Asked only of positioned or transformed boxes (a negative margin alone is not checked: reading margins of every
+ * block costs more than the rare page that hides text that way).
+ */
 function isOffPage(el: Element, fixed: boolean): boolean {
   const r = el.getBoundingClientRect();
   if (r.width === 0 && r.height === 0) return false; // no box of its own (display: contents, empty)
@@ -361,7 +364,7 @@ function walkElement(el: Element, w: Walk, inheritedWs: WhiteSpace): void {
   const tag = el.localName;
   if (JUNK_TAGS.has(tag) || isLensUi(el)) return;
   if (w.mode === 'page' && isPageChrome(el, tag)) return;
-  if (w.mode !== 'selection' && el.getAttribute('aria-hidden') === 'true') return;
+  if (w.mode !== 'selection' && el.getAttribute('aria-hidden')?.trim().toLowerCase() === 'true') return;
   if (w.range && !w.range.intersectsNode(el)) return;
   const style = styleOf(el);
   if (style) {
