@@ -5,9 +5,28 @@
 // Every character that comes from a text node is mapped to that node and the offset in it, so an answer's
 // [start, end) in the text can be marked in the page exactly (highlight.ts). The walk follows the composed
 // tree: shadow roots (open, and closed where the browser lets extensions see them), slots' assigned nodes,
-// and same-origin iframes.
+// and same-origin iframes (a cross-origin frame is never read, even where the browser would let the script in).
+//
+// What is not read, because a sighted reader does not see it as text (in every scope unless noted):
+// - <script>, <style>, <template>, <noscript> and other non-text elements (JUNK_TAGS); form fields;
+// - display: none, [hidden], content-visibility: hidden; text under visibility: hidden; text in font-size 0;
+// - aria-hidden="true" subtrees (page reading only: a user who selects such visible text gets it read);
+// - screen-reader-only and off-screen text: clip: rect(0 0 0 0) or clip-path: inset(50%); positioned more than
+//   999 px to the left or above; a box that lies entirely left of or above the page's origin (where no scrolling
+//   reaches: moved there by its position or a transform); text-indent below -999 px (image
+//   replacement); a transform that collapses the box to nothing (scale(0));
+// - zero-size boxes that clip their content: overflow other than visible with a width or height of at most 1 px
+//   (this includes collapsed accordions; a closed <details> is read, as the reader can open it and a marked answer
+//   opens it).
+// Read although invisible in the strict sense: opacity 0 (fade-in-on-scroll content and reveal animations keep
+// article text at opacity 0 until it is scrolled to) and color: transparent (text layers over images and canvases,
+// as PDF viewers draw them).
+// Zero-width characters (U+200B, U+200C, U+2060, U+FEFF, and U+200D outside emoji sequences) and soft hyphens
+// (U+00AD) are left out of the text, so "infor\u00ADmation" reads as one word; the map skips them, so a marked
+// answer still covers them in the page.
 import { MAX_READ_CHARS, type ExtractReply, type PartialRead, type Scope } from '../shared/protocol.js';
 import type { Passage } from '../engine/qa/document.js';
+import { watchRoot } from './watch.js';
 
 /** The characters of one text node that appear, in order and contiguously, in the extracted text. */
 export interface TextSegment {
@@ -236,7 +255,10 @@ function isInShadowTree(node: Node): boolean {
 /** What is rendered in place of the element's children: its shadow tree, a slot's assigned nodes, or the children. */
 function composedChildren(el: Element): ArrayLike<Node> {
   const root = shadowRootOf(el);
-  if (root) return root.childNodes;
+  if (root) {
+    watchRoot(root); // the document's observer does not see into shadow trees
+    return root.childNodes;
+  }
   if (el.localName === 'slot' && isInShadowTree(el)) return (el as HTMLSlotElement).assignedNodes({ flatten: true });
   return el.childNodes;
 }
@@ -267,14 +289,58 @@ function isInlineDisplay(display: string): boolean {
   return display === '' || display === 'inline' || display === 'contents' || display.startsWith('ruby') || display.startsWith('inline');
 }
 
-/** Screen-reader-only text and skip links: positioned out of sight or clipped to nothing. */
-function isVisuallyHidden(style: CSSStyleDeclaration): boolean {
-  if (style.position !== 'absolute' && style.position !== 'fixed') return false;
-  if (style.clip === 'rect(0px, 0px, 0px, 0px)' || style.clipPath === 'inset(50%)') return true;
-  const w = parseFloat(style.width);
-  const h = parseFloat(style.height);
-  if (w <= 1 && h <= 1 && style.overflow.includes('hidden')) return true;
-  return parseFloat(style.left) < -999 || parseFloat(style.top) < -999;
+/**
+ * Laid out but out of sight (see the top of this file): screen-reader-only text, skip links, text moved off the
+ * page, boxes collapsed or clipped to nothing. Layout is only asked for (a bounding box) where the style says the
+ * element may have been moved (positioned or transformed), or may clip (overflow other than visible).
+ */
+function isVisuallyHidden(el: Element, style: CSSStyleDeclaration): boolean {
+  // offsets, transforms, text-indent and overflow do nothing to an inline box of text (and a positioned element is
+  // never inline): the common case costs one property read
+  const display = style.display;
+  if (display === 'inline' || display === 'contents') return false;
+  const position = style.position;
+  if (position === 'absolute' || position === 'fixed') {
+    if (style.clip === 'rect(0px, 0px, 0px, 0px)' || style.clipPath === 'inset(50%)') return true;
+    if (parseFloat(style.left) < -999 || parseFloat(style.top) < -999) return true;
+  }
+  if (parseFloat(style.textIndent) < -999) return true;
+  const transform = style.transform;
+  if (collapses(transform)) return true;
+  if (!display.startsWith('ruby') && clipsToNothing(el, style)) return true;
+  const moved = position !== 'static' || (transform !== '' && transform !== 'none');
+  return moved && isOffPage(el, position === 'fixed');
+}
+
+/** A 2D transform matrix with no area (scale(0), scaleY(0), a matrix with a zero determinant). */
+function collapses(transform: string): boolean {
+  const m = /^matrix\(([^)]*)\)$/.exec(transform);
+  if (!m) return false;
+  const [a, b, c, d] = m[1].split(',').map(Number);
+  return a * d - b * c === 0;
+}
+
+/** Content clipped to a box of at most 1 px in either direction (the padding box: padding can show content). */
+function clipsToNothing(el: Element, style: CSSStyleDeclaration): boolean {
+  // with overflow-y visible, overflow-x is visible too unless it is clip (visible beside a scrolling axis computes to auto)
+  const y = style.overflowY;
+  if (y === 'visible') return style.overflowX === 'clip' && el.clientWidth <= 1;
+  return el.clientHeight <= 1 || (style.overflowX !== 'visible' && el.clientWidth <= 1);
+}
+
+/**
+ * The box lies wholly left of or above the page (or, fixed, outside the viewport): no scrolling brings it into view.
+ * Asked only of positioned or transformed boxes (a negative margin alone is not checked: reading margins of every
+ * block costs more than the rare page that hides text that way).
+ */
+function isOffPage(el: Element, fixed: boolean): boolean {
+  const r = el.getBoundingClientRect();
+  if (r.width === 0 && r.height === 0) return false; // no box of its own (display: contents, empty)
+  const view = el.ownerDocument.defaultView;
+  if (fixed) return r.right <= 0 || r.bottom <= 0 || (view !== null && (r.left >= view.innerWidth || r.top >= view.innerHeight));
+  const x = r.right + (view?.scrollX ?? 0);
+  const y = r.bottom + (view?.scrollY ?? 0);
+  return x <= 0 || y <= 0;
 }
 
 /** Page chrome (navigation, banners, sidebars, forms, dialogs, aria-hidden): skipped when reading the page. */
@@ -309,15 +375,16 @@ function walkElement(el: Element, w: Walk, inheritedWs: WhiteSpace): void {
   const tag = el.localName;
   if (JUNK_TAGS.has(tag) || isLensUi(el)) return;
   if (w.mode === 'page' && isPageChrome(el, tag)) return;
+  if (w.mode !== 'selection' && el.getAttribute('aria-hidden')?.trim().toLowerCase() === 'true') return;
   if (w.range && !w.range.intersectsNode(el)) return;
   const style = styleOf(el);
   if (style) {
     if (style.display === 'none' || style.contentVisibility === 'hidden') return;
-    if (w.mode !== 'selection' && isVisuallyHidden(style)) return;
+    if (isVisuallyHidden(el, style)) return;
   } else if (el.hasAttribute('hidden')) {
     return;
   }
-  const visible = !style || style.visibility === 'visible';
+  const visible = !style || textShows(style);
   const { b } = w;
   if (tag === 'br') {
     b.endPassage();
@@ -331,7 +398,8 @@ function walkElement(el: Element, w: Walk, inheritedWs: WhiteSpace): void {
     } catch {
       inner = null; // SecurityError: a cross-origin frame
     }
-    if (inner?.body) {
+    if (inner?.body && sameOrigin(el.ownerDocument, inner)) {
+      watchRoot(inner);
       b.endPassage();
       walkElement(inner.body, w, 'collapse');
       b.endPassage();
@@ -349,6 +417,36 @@ function walkElement(el: Element, w: Walk, inheritedWs: WhiteSpace): void {
   else if (atomicInline) b.soft();
 }
 
+/** Text directly in an element with this style is seen: not visibility: hidden, not in a 0 px font. */
+function textShows(style: CSSStyleDeclaration): boolean {
+  return style.visibility === 'visible' && !(parseFloat(style.fontSize) <= 0);
+}
+
+/**
+ * A frame's document is read only when it has the origin of the document around it (srcdoc and about:blank
+ * frames inherit it). Firefox lets content scripts into cross-origin frames of hosts they may access; the page
+ * itself could not read them, and neither does Lens.
+ */
+function sameOrigin(outer: Document, inner: Document): boolean {
+  try {
+    const a = outer.defaultView?.origin;
+    const b = inner.defaultView?.origin;
+    return a !== undefined && a !== 'null' && a === b;
+  } catch {
+    return false;
+  }
+}
+
+/** Characters that are invisible inside a word and left out of the text: zero-width ones and the soft hyphen. */
+function isInvisible(data: string, i: number): boolean {
+  const c = data.charCodeAt(i);
+  if (c !== 0xad && c !== 0x200b && c !== 0x200c && c !== 0x200d && c !== 0x2060 && c !== 0xfeff) return false;
+  // a zero-width joiner that joins emoji (👩‍👩‍👧) is part of the emoji: kept
+  return c !== 0x200d || !EMOJI_NEXT.test(data.slice(i + 1, i + 3));
+}
+
+const EMOJI_NEXT = /^\p{Extended_Pictographic}/u;
+
 function walkText(t: Text, w: Walk, ws: WhiteSpace, visible: boolean): void {
   if (!visible) return;
   const data = t.data;
@@ -362,10 +460,14 @@ function walkText(t: Text, w: Walk, ws: WhiteSpace, visible: boolean): void {
   }
   const { b } = w;
   for (let i = from; i < to; ) {
+    if (isInvisible(data, i)) {
+      i++; // left out of the text; the characters around it map on either side of it
+      continue;
+    }
     const kind = spaceKind(data.charCodeAt(i));
     if (kind === NOT_SPACE) {
       let j = i + 1;
-      while (j < to && spaceKind(data.charCodeAt(j)) === NOT_SPACE) j++;
+      while (j < to && spaceKind(data.charCodeAt(j)) === NOT_SPACE && !isInvisible(data, j)) j++;
       b.word(t, data, i, j);
       if (b.full) return;
       i = j;
@@ -464,7 +566,7 @@ function read(root: Element, mode: Mode, ranges?: readonly Range[]): ReturnType<
     const ws = whiteSpaceOf(styleOf(el), el.localName, 'collapse');
     if (common.nodeType === TEXT_NODE) {
       const style = styleOf(el);
-      walkText(common as Text, { mode, b, range }, ws, !style || style.visibility === 'visible');
+      walkText(common as Text, { mode, b, range }, ws, !style || textShows(style));
     } else {
       walkElement(el, { mode, b, range }, ws);
     }

@@ -5,9 +5,26 @@
 // keep working, and maps read before the marking fit again). When a snapshot's map does not fit, or the
 // characters it maps no longer match the answer, the page is read again; it must give the same text, or the
 // answer is refused as belonging to a page that has changed.
+//
+// Hostile and changing pages:
+// - The page changing itself after the reading (watch.ts) makes the map untrusted: the page is read again, and the
+//   answer is marked only where the passages around it still read exactly as they did (re-anchored when text
+//   elsewhere changed), else refused with PAGE_CHANGED.
+// - The page changing the text around a shown answer (the blocks holding it) drops the marks at once: they are
+//   never left on text the answer was not read from. Where the page rewrote a text node that marking had split,
+//   the split-off pieces (stale text) are removed rather than merged back, so the page shows what it wrote.
+// - Editable regions (contenteditable, designMode) are never changed: an answer there is painted with the CSS
+//   Custom Highlight API (no element inserted, the editor's DOM and undo history untouched), or, where the browser
+//   lacks it, refused with IN_EDITABLE.
+// - Answer bounds are widened to whole grapheme clusters (surrogate pairs, emoji ZWJ sequences, combining marks).
 import { anchorOf, domState, extractAgain, newDomState, restoreDomState, rangeOf, type RangeBounds, type Snapshot, type TextSegment } from './extract.js';
+import { changedSince, noteReading, onPageChange, ownChange } from './watch.js';
 
 export const PAGE_CHANGED = 'the page has changed since the question was asked; ask again';
+export const IN_EDITABLE = 'the answer is in an editable part of the page, which this browser cannot highlight without changing it';
+
+/** The name of the CSS highlight that paints answers in editable regions. */
+const HIGHLIGHT_NAME = 'lens-answer';
 
 const MARK_ATTR = 'data-lens-answer';
 const FIRST_ATTR = 'data-lens-first';
@@ -34,20 +51,40 @@ mark[${MARK_ATTR}][${FIRST_ATTR}] {
   outline: 2px solid ${OUTLINE} !important;
   outline-offset: 1px !important;
 }
+::highlight(${HIGHLIGHT_NAME}) {
+  background-color: ${BACKGROUND};
+  color: ${FOREGROUND};
+}
 `;
 
 interface Split {
   /** the page's text node: after clearing it holds its whole text again */
   original: Text;
+  /** its text right after splitting: anything else means the page rewrote it */
+  left: string;
   /** nodes split off it, in document order */
   created: Text[];
+  /** their text when split off */
+  createdData: string[];
+}
+
+interface Painted {
+  registry: HighlightRegistry;
+  highlight: Highlight;
+  ranges: Range[];
 }
 
 interface Applied {
+  doc: Document;
   marks: HTMLElement[];
   splits: Split[];
+  /** answers in editable regions, painted without changing the DOM */
+  painted: Painted[];
   /** the DOM state before marking: clearing returns to it when every split node is merged back */
   before: number;
+  /** the blocks holding the answer, and their text once marked: the marks stay only while it is unchanged */
+  blocks: Node[];
+  blockText: string;
 }
 
 let applied: Applied | undefined;
@@ -106,11 +143,19 @@ function withSelectionKept<T>(doc: Document, work: () => T): T {
 // ---- clearing ----
 
 function unmark(): number {
+  return ownChange(unmarkNow);
+}
+
+function unmarkNow(): number {
   if (!applied) return 0;
-  const { marks, splits, before } = applied;
+  const { marks, splits, painted, before } = applied;
   applied = undefined;
   let removed = 0;
   let exact = true;
+  for (const { registry, highlight } of painted) {
+    if (registry.get(HIGHLIGHT_NAME) === highlight) registry.delete(HIGHLIGHT_NAME);
+    removed += highlight.size;
+  }
   for (const mark of marks) {
     const parent = mark.parentNode;
     if (!parent) {
@@ -121,10 +166,19 @@ function unmark(): number {
     parent.removeChild(mark);
     removed++;
   }
-  for (const { original, created } of splits) {
-    for (const piece of created) {
-      // merge only where the pieces still sit where we split them
-      if (original.nextSibling !== piece) {
+  for (const { original, left, created, createdData } of splits) {
+    if (original.data !== left) {
+      // the page wrote new text into its node (as frameworks update the node they rendered): the pieces split off
+      // it hold the text it replaced, so they go (those the page has not taken over and changed itself)
+      created.forEach((piece, i) => {
+        if (piece.data === createdData[i]) piece.remove();
+      });
+      exact = false;
+      continue;
+    }
+    for (const [i, piece] of created.entries()) {
+      // merge only where the pieces still sit where we split them, as we left them
+      if (original.nextSibling !== piece || piece.data !== createdData[i]) {
         exact = false;
         break;
       }
@@ -142,8 +196,8 @@ export function clearHighlights(doc: Document = document): number {
   // marks of an earlier copy of this script (or lost track of) are unwrapped too, with a normalize of their parent
   const stray = [...doc.querySelectorAll(`mark[${MARK_ATTR}]`)].filter((m) => !applied?.marks.includes(m as HTMLElement));
   if (!applied && stray.length === 0) return 0;
-  const count = withSelectionKept(doc, () => {
-    let n = unmark();
+  const count = withSelectionKept(doc, () => ownChange(() => {
+    let n = unmarkNow();
     for (const mark of stray) {
       const parent = mark.parentNode;
       if (!parent) continue;
@@ -154,7 +208,7 @@ export function clearHighlights(doc: Document = document): number {
       n++;
     }
     return n;
-  });
+  }));
   return count;
 }
 
@@ -191,7 +245,7 @@ function piecesOf(text: string, segments: readonly TextSegment[], start: number,
 }
 
 /** Wraps the pieces (several may share a node: split from the end backwards so offsets stay valid). */
-function wrap(pieces: Piece[]): Omit<Applied, 'before'> {
+function wrap(pieces: Piece[]): Pick<Applied, 'marks' | 'splits'> {
   const doc = pieces[0].node.ownerDocument;
   const byNode = new Map<Text, Piece[]>();
   for (const p of pieces) {
@@ -213,7 +267,7 @@ function wrap(pieces: Piece[]): Omit<Applied, 'before'> {
       mark.appendChild(target);
       markOf.set(p, mark);
     }
-    if (created.length) splits.push({ original: node, created });
+    if (created.length) splits.push({ original: node, left: node.data, created, createdData: created.map((c) => c.data) });
   }
   const marks = pieces.map((p) => markOf.get(p)).filter((m): m is HTMLElement => m !== undefined);
   marks.forEach((m, i) => {
@@ -233,44 +287,170 @@ function reveal(el: Element): void {
   }
 }
 
-const withoutSpace = (s: string) => s.replace(/\s+/g, '');
+/** Text as compared between the page and an answer: whitespace and the characters extraction leaves out removed. */
+const comparable = (s: string) => s.replace(/[\s\u00ad\u200b-\u200d\u2060\ufeff]+/g, '');
+
+/** [start, end) widened to whole grapheme clusters: a mark never cuts an emoji, a surrogate pair or a combining mark. */
+export function wholeGraphemes(text: string, start: number, end: number): [number, number] {
+  if (typeof Intl.Segmenter !== 'function') {
+    const low = (i: number) => i > 0 && i < text.length && /[\udc00-\udfff]/.test(text[i]) && /[\ud800-\udbff]/.test(text[i - 1]);
+    return [low(start) ? start - 1 : start, low(end) ? end + 1 : end];
+  }
+  // a window around the answer: clusters are short, and the page's text can be megabytes
+  const from = Math.max(0, start - 64);
+  const segments = new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(text.slice(from, Math.min(text.length, end + 64)));
+  const first = segments.containing(start - from);
+  const last = segments.containing(end - 1 - from);
+  return [first ? from + first.index : start, last ? from + last.index + last.segment.length : end];
+}
+
+/** The passages [from, to) of the snapshot's text that hold [start, end). */
+function passagesAround(s: Snapshot, start: number, end: number): { from: number; to: number } {
+  let from = start;
+  let to = end;
+  for (const p of s.passages) {
+    if (p.end >= start && p.start <= start) from = Math.min(from, p.start);
+    if (p.start <= end && p.end >= end) to = Math.max(to, p.end);
+  }
+  return { from, to };
+}
+
+/** Where `part` stands in `text` as whole passages, when it does exactly once; else -1. */
+function uniquePassages(text: string, part: string): number {
+  let found = -1;
+  for (let at = text.indexOf(part); at >= 0; at = text.indexOf(part, at + 1)) {
+    const whole = (at === 0 || text[at - 1] === '\n') && (at + part.length === text.length || text[at + part.length] === '\n');
+    if (!whole) continue;
+    if (found >= 0) return -1;
+    found = at;
+  }
+  return found;
+}
+
+/**
+ * The text-node pieces of [start, end) in the page as it is now. The snapshot's own map is used while the DOM is
+ * as it was read (no marks since, no change by the page); otherwise the page is read again: the same text gives a
+ * fresh map, and a text that differs only away from the answer is used where the passages holding the answer
+ * still read exactly the same, once. Anything else: PAGE_CHANGED.
+ */
+function locate(s: Snapshot, start: number, end: number): Piece[] {
+  if (s.domState === domState() && !changedSince(s)) {
+    const pieces = piecesOf(s.text, s.segments, start, end);
+    if (pieces) return pieces;
+  }
+  const again = extractAgain(s);
+  if (!again) throw new Error(PAGE_CHANGED);
+  if (again.text === s.text) {
+    s.segments = again.segments;
+    s.domState = again.domState;
+    noteReading(s);
+    const pieces = piecesOf(s.text, s.segments, start, end);
+    if (!pieces) throw new Error(PAGE_CHANGED);
+    return pieces;
+  }
+  const { from, to } = passagesAround(s, start, end);
+  const at = uniquePassages(again.text, s.text.slice(from, to));
+  const pieces = at < 0 ? undefined : piecesOf(again.text, again.segments, start - from + at, end - from + at);
+  if (!pieces) throw new Error(PAGE_CHANGED);
+  return pieces;
+}
+
+interface HighlightGlobals {
+  CSS?: { highlights?: HighlightRegistry };
+  Highlight?: new (...ranges: Range[]) => Highlight;
+}
+
+/** Paints the pieces with a CSS highlight in each document they are in: no element is inserted. */
+function paint(pieces: Piece[]): Painted[] {
+  const byDoc = new Map<Document, Range[]>();
+  for (const p of pieces) {
+    const doc = p.node.ownerDocument;
+    const r = doc.createRange();
+    r.setStart(p.node, p.from);
+    r.setEnd(p.node, p.to);
+    byDoc.set(doc, [...(byDoc.get(doc) ?? []), r]);
+  }
+  const painted: Painted[] = [];
+  for (const [doc, ranges] of byDoc) {
+    // each document has its own registry (a same-origin frame's text is painted by the frame's)
+    const view = doc.defaultView as HighlightGlobals | null;
+    const registry = view?.CSS?.highlights;
+    const Ctor = view?.Highlight;
+    if (!registry || typeof Ctor !== 'function') {
+      for (const done of painted) done.registry.delete(HIGHLIGHT_NAME);
+      throw new Error(IN_EDITABLE);
+    }
+    const highlight = new Ctor(...ranges);
+    registry.set(HIGHLIGHT_NAME, highlight);
+    painted.push({ registry, highlight, ranges });
+  }
+  for (const p of pieces) ensureStylesheet(p.node.getRootNode());
+  return painted;
+}
+
+/** The nearest block around a node: the unit whose text must stay as it was for a mark in it to stay. */
+const BLOCKS = 'p,li,dd,dt,td,th,pre,blockquote,h1,h2,h3,h4,h5,h6,figcaption,caption,summary,legend,address,div,section,article,main,aside,header,footer,body';
+function blockOf(node: Node): Node {
+  const el = node.nodeType === 1 ? (node as Element) : node.parentElement;
+  return el?.closest(BLOCKS) ?? node.getRootNode();
+}
+
+function blocksText(blocks: readonly Node[]): string {
+  return blocks.map((b) => (b.isConnected ? (b.textContent ?? '') : '\u0000gone')).join('\u0000');
+}
+
+/** After a page change: the answer's marks go when the text around them is no longer what was marked. */
+function checkMarks(): void {
+  if (!applied) return;
+  const { marks, painted, blocks, blockText } = applied;
+  const intact =
+    marks.every((m) => m.isConnected) &&
+    painted.every((p) => p.ranges.every((r) => !r.collapsed && r.startContainer.isConnected)) &&
+    blocksText(blocks) === blockText;
+  if (!intact) {
+    const doc = applied.doc;
+    withSelectionKept(doc, () => unmark());
+  }
+}
+
+onPageChange(checkMarks);
 
 /**
  * Marks [start, end) of the snapshot's text in the page (replacing any earlier marks) and scrolls the first
- * piece into view when asked. Returns the marked text: the snapshot's text.slice(start, end), after checking
- * that the marks hold exactly those characters (whitespace aside: a collapsed run is marked as it stands in
- * the page, and passage breaks are not page characters).
+ * piece into view when asked. The bounds are widened to whole grapheme clusters. Returns the marked text: the
+ * snapshot's text.slice(start, end), after checking that the marks hold exactly those characters (whitespace
+ * and invisible characters aside: a collapsed run is marked as it stands in the page, passage breaks are not page
+ * characters, and zero-width characters and soft hyphens inside the answer are marked with it).
  */
 export function highlight(snapshot: Snapshot, start: number, end: number, scroll: boolean): string {
   if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end > snapshot.text.length || end <= start) {
     throw new Error(`not a text range of this page: ${start}..${end}`);
   }
+  [start, end] = wholeGraphemes(snapshot.text, start, end);
   const doc = snapshot.doc;
   return withSelectionKept(doc, () => {
     unmark();
-    // the snapshot's map is used when it was read in the DOM's current text-node state and still matches
-    let pieces = snapshot.domState === domState() ? piecesOf(snapshot.text, snapshot.segments, start, end) : undefined;
-    if (!pieces) {
-      const again = extractAgain(snapshot);
-      if (!again || again.text !== snapshot.text) throw new Error(PAGE_CHANGED);
-      snapshot.segments = again.segments;
-      snapshot.domState = again.domState;
-      pieces = piecesOf(snapshot.text, snapshot.segments, start, end);
-      if (!pieces) throw new Error(PAGE_CHANGED);
-    }
+    const pieces = locate(snapshot, start, end);
     const wanted = snapshot.text.slice(start, end);
     if (pieces.length === 0) throw new Error('the answer has no text in the page to mark');
     const before = domState();
-    applied = { ...wrap(pieces), before };
-    newDomState();
-    const marked = applied.marks.map((m) => m.textContent ?? '').join('');
-    if (withoutSpace(marked) !== withoutSpace(wanted)) {
+    const editable = pieces.some((p) => p.node.parentElement?.isContentEditable === true);
+    const shown = ownChange(() => {
+      const parts = editable ? { marks: [], splits: [], painted: paint(pieces) } : { ...wrap(pieces), painted: [] };
+      if (!editable) newDomState();
+      const blocks = [...new Set((editable ? pieces.map((p) => p.node) : parts.marks).map(blockOf))];
+      applied = { doc, ...parts, before, blocks, blockText: blocksText(blocks) };
+      return editable ? parts.painted.flatMap((p) => p.ranges.map((r) => r.toString())).join('') : parts.marks.map((m) => m.textContent ?? '').join('');
+    });
+    if (comparable(shown) !== comparable(wanted)) {
       unmark();
       throw new Error(PAGE_CHANGED);
     }
-    const first = applied.marks[0];
-    reveal(first);
-    if (scroll) first.scrollIntoView({ block: 'center', inline: 'nearest' });
+    const first = editable ? pieces[0].node.parentElement : applied?.marks[0];
+    if (first) {
+      ownChange(() => reveal(first)); // opening a <details> is our change, not the page's
+      if (scroll) first.scrollIntoView({ block: editable ? 'nearest' : 'center', inline: 'nearest' });
+    }
     return wanted;
   });
 }

@@ -1,11 +1,15 @@
 // The content script: reads the page (or the selection) and marks answers in it, on the background's request.
 // No model logic here. Replies travel in the Reply envelope; requests from anything but this extension are ignored.
+// The script listens to nothing the page can send: no window `message` or DOM event listeners, only
+// runtime.onMessage from this extension (the page's postMessage and CustomEvents never reach it), and it runs in
+// the isolated world, so the page's overrides of DOM or built-in prototypes do not change what it reads.
 import browser, { type Runtime } from 'webextension-polyfill';
 import { toReply } from '../shared/messaging.js';
 import { isContentRequest, type ContentReplies, type ContentRequest, type Reply, type Scope } from '../shared/protocol.js';
 import { showCard } from './card.js';
 import { extractPage, extractSelection, snapshotReply, type Snapshot } from './extract.js';
 import { clearHighlights, highlight } from './highlight.js';
+import { noteReading, watchRoot } from './watch.js';
 
 export const NOTHING_SELECTED = 'nothing is selected on this page';
 export const UNKNOWN_SNAPSHOT = 'this answer belongs to an earlier reading of the page; ask again';
@@ -23,6 +27,9 @@ const handlers: Handlers = {
     clearHighlights(document);
     const snap = req.scope === 'page' ? extractPage(document) : extractSelection(document.getSelection());
     if (!snap) throw new Error(NOTHING_SELECTED);
+    // from now on a change the page makes to itself means the snapshot's map must be checked by reading again
+    watchRoot(document);
+    noteReading(snap);
     snapshots.set(req.scope, snap);
     return snapshotReply(snap);
   },
