@@ -3,7 +3,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['lib/', 'dist/', 'node_modules/', 'models/*/', 'bench/results/', '.tmp/'] },
+  { ignores: ['lib/', 'dist/', 'node_modules/', 'models/*/', 'bench/results/', '.tmp/', '.lens-profile/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   { files: ['bin/**/*.js', '*.js'], languageOptions: { globals: globals.node } },

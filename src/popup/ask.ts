@@ -28,6 +28,7 @@ export class AskView {
   private readonly scopeLine = byId('scope');
   private readonly status = byId('ask-status');
   private readonly result = byId('ask-result');
+  private readonly announcer = byId('ask-announce');
   private readonly readable: boolean;
   private scope: Scope;
   private running: Running | undefined;
@@ -42,6 +43,14 @@ export class AskView {
       void this.ask();
     });
     this.question.addEventListener('input', () => this.setQuestionError(undefined));
+    // ArrowDown from the question goes to the answers (then arrows move between them)
+    this.question.addEventListener('keydown', (e) => {
+      const current = this.result.querySelector<HTMLButtonElement>('[data-testid="answer"][tabindex="0"]');
+      if (e.key === 'ArrowDown' && current) {
+        e.preventDefault();
+        current.focus();
+      }
+    });
 
     if (!this.readable) {
       this.renderRestricted();
@@ -139,6 +148,7 @@ export class AskView {
     this.setEnabled(false);
     this.askButton.setAttribute('aria-busy', 'true');
     this.result.replaceChildren();
+    this.announcer.textContent = '';
 
     const progress = progressView({ id: 'ask-progress', label: 'Answering' });
     progress.set(0, undefined, this.scope === 'selection' ? 'Reading your selection…' : 'Reading the page…');
@@ -176,8 +186,10 @@ export class AskView {
       })) as AskReply;
       this.renderReply(reply);
     } catch (err) {
-      if (run.cancelled) replaceChildren(this.result, h('p', { class: 'muted small cancelled', 'data-testid': 'cancelled' }, 'Cancelled.'));
-      else if (err instanceof LostRequest) this.renderRestarted();
+      if (run.cancelled) {
+        replaceChildren(this.result, h('p', { class: 'muted small cancelled', 'data-testid': 'cancelled' }, 'Cancelled.'));
+        this.announcer.textContent = 'Cancelled.';
+      } else if (err instanceof LostRequest) this.renderRestarted();
       else this.renderError(err);
     } finally {
       off();
@@ -208,6 +220,7 @@ export class AskView {
         attrs: { 'data-testid': 'restarted' },
       }),
     );
+    this.announcer.textContent = 'Lens was restarted by the browser. Ask again.';
   }
 
   private renderReply(reply: AskReply): void {
@@ -222,6 +235,7 @@ export class AskView {
           attrs: { 'data-testid': 'no-text' },
         }),
       );
+      this.announcer.textContent = `${what} has no text to read.`;
       return;
     }
     const parts: HTMLElement[] = [];
@@ -258,7 +272,7 @@ export class AskView {
         parts.push(h('div', { class: 'result-head' }, h('h3', { class: 'section-title' }, 'Possible answers'), h('span', { class: 'muted small' }, 'Click one to mark it on the page')), list);
       }
     } else if (list) {
-      parts.push(h('div', { class: 'result-head' }, h('h3', { class: 'section-title' }, reply.answers.length === 1 ? 'Answer' : 'Answers'), h('span', { class: 'muted small' }, reply.answers.length > 1 ? 'Click one to mark it on the page' : '')), list);
+      parts.push(h('div', { class: 'result-head' }, h('h2', { class: 'section-title' }, reply.answers.length === 1 ? 'Answer' : 'Answers'), h('span', { class: 'muted small' }, reply.answers.length > 1 ? 'Click one to mark it on the page' : '')), list);
       if (!reply.highlighted) parts.push(this.highlightNote('The answer could not be marked on the page (it may have changed since it was read).'));
     }
     const read = reply.windowsTotal > 0 ? `Read ${formatCount(reply.windowsRead)} of ${formatCount(reply.windowsTotal)} passage${reply.windowsTotal === 1 ? '' : 's'}` : '';
@@ -267,6 +281,7 @@ export class AskView {
     }
     parts.push(h('p', { class: 'result-meta muted small', 'data-testid': 'ask-meta' }, [read, formatMs(reply.ms)].filter(Boolean).join(' · ')));
     replaceChildren(this.result, parts);
+    this.announcer.textContent = announcement(reply);
   }
 
   private highlightNote(text: string): HTMLElement {
@@ -296,9 +311,27 @@ export class AskView {
       return h('li', null, button);
     });
     const buttons = () => items.map((li) => li.firstElementChild as HTMLButtonElement);
+    // one answer in the Tab order (the marked one, else the first); arrow keys, Home and End move between them
+    const focusable = (index: number) => buttons().forEach((b, j) => (b.tabIndex = j === index ? 0 : -1));
+    list.addEventListener('keydown', (e) => {
+      const all = buttons();
+      const i = all.indexOf(e.target as HTMLButtonElement);
+      if (i < 0) return;
+      const next = e.key === 'ArrowDown' ? Math.min(i + 1, all.length - 1) : e.key === 'ArrowUp' ? i - 1 : e.key === 'Home' ? 0 : e.key === 'End' ? all.length - 1 : undefined;
+      if (next === undefined) return;
+      e.preventDefault();
+      // ArrowUp from the first answer goes back to the question
+      if (next < 0) {
+        this.question.focus();
+        return;
+      }
+      focusable(next);
+      all[next].focus();
+    });
     const mark = (index: number) => {
       selected = index;
       buttons().forEach((b, j) => b.setAttribute('aria-pressed', String(j === index)));
+      focusable(index);
     };
     const pick = async (i: number) => {
       if (i === selected || this.ctx.tabId === undefined) return;
@@ -316,6 +349,17 @@ export class AskView {
       }
     };
     list.append(...items);
+    focusable(Math.max(selected, 0));
     return list;
   }
+}
+
+/** One sentence for screen readers: the best answer and how sure the model is, or that there is none. */
+function announcement(reply: AskReply): string {
+  const where = reply.scope === 'selection' ? 'in your selection' : 'on this page';
+  const n = reply.answers.length;
+  if (reply.abstained || n === 0) return `No answer ${where}.${n ? ` ${n} possible answer${n === 1 ? '' : 's'} listed.` : ''}`;
+  const best = reply.answers[0];
+  const head = n === 1 ? 'Answer' : `${n} answers. Best`;
+  return `${head}: ${best.text}, ${formatPercent(best.score)} confidence.${reply.highlighted ? ' Marked on the page.' : ''}`;
 }

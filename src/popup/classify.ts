@@ -30,6 +30,7 @@ export class ClassifyView {
   private readonly modeHint = byId('classify-mode-hint');
   private readonly status = byId('classify-status');
   private readonly result = byId('classify-result');
+  private readonly announcer = byId('classify-announce');
   private readonly radios: HTMLInputElement[];
   private readonly labels: LabelsEditor;
   /** one gate per mode, each with its own root; only the current mode's root is in the document */
@@ -178,6 +179,7 @@ export class ClassifyView {
     this.button.disabled = true;
     this.button.setAttribute('aria-busy', 'true');
     this.result.replaceChildren();
+    this.announcer.textContent = '';
 
     const progress = progressView({ id: 'classify-progress', label: 'Classifying' });
     progress.set(0, undefined, 'Classifying…');
@@ -226,6 +228,8 @@ export class ClassifyView {
       ),
     );
     const kind = reply.zeroShot ? (multiLabel ? 'Zero-shot · each label on its own' : 'Zero-shot') : 'Sentiment';
+    // for screen readers: the labels best first, as one sentence
+    this.announcer.textContent = `Result: ${scores.slice(0, 3).map((x) => `${x.label} ${formatPercent(x.score)}`).join(', ')}${scores.length > 3 ? `, and ${scores.length - 3} more` : ''}.`;
     replaceChildren(
       this.result,
       h(

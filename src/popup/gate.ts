@@ -1,6 +1,7 @@
 // The model gate in front of each form: asks for consent before the one-time model download, shows the
 // download's progress (also one started elsewhere, e.g. in the options page or a previous popup), and
 // opens the form once the model is installed.
+import browser from 'webextension-polyfill';
 import { sendToBackground } from '../shared/messaging.js';
 import type { ModelInfo } from '../shared/protocol.js';
 import { h, replaceChildren } from '../ui/dom.js';
@@ -148,6 +149,7 @@ export class ModelGate {
       ),
       h('p', { class: 'privacy' }, icon('shield'), 'Downloaded once, stored on this device; nothing you read or ask leaves it.'),
       this.note ? h('p', { class: 'muted small', 'data-testid': 'download-note' }, this.note) : null,
+      importHint(failed),
       h(
         'div',
         { class: 'consent-actions' },
@@ -234,4 +236,16 @@ export class ModelGate {
       this.update();
     }
   }
+}
+
+/** Without network (or a hub that refuses), a model folder already on disk is the way in: say how. */
+function importHint(failed: boolean): HTMLElement {
+  return h(
+    'p',
+    { class: `import-hint small${failed ? '' : ' muted'}`, 'data-testid': 'import-hint' },
+    failed ? 'No network, or the hub refuses? ' : 'Offline? ',
+    "Copy the model's folder from the address above to this computer (config.json, the tokenizer files, and an ONNX file or model.safetensors), then open ",
+    h('button', { type: 'button', class: 'link-btn', 'data-testid': 'open-import', onclick: () => void browser.runtime.openOptionsPage() }, 'Settings'),
+    ' and choose Import folder… on the model.',
+  );
 }
