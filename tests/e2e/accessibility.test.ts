@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
+import { e2eBuild } from './harness/build.js';
 import { chromiumUnavailable, launchChromium, type LensChromium } from './harness/chromium.js';
 import { prepareHub } from './harness/models.js';
 import { startTestServer, type TestServer } from './harness/server.js';
@@ -43,7 +44,7 @@ describe('accessibility: axe audit, keyboard, live regions', { skip: chromiumUna
 
   before(async () => {
     server = await startTestServer({ hubDir: await prepareHub() });
-    lens = await launchChromium();
+    lens = await launchChromium({ extensionDir: await e2eBuild('chrome') });
     await lens.serviceWorker();
     // closed again: an open options page would be focused instead of opened by the consent's Settings button
     await (await setHub(lens, server.hubUrl)).close();
