@@ -53,6 +53,7 @@ export async function askPage(engines: EngineHost, req: AskRequest): Promise<Ask
     return {
       scope: page.scope,
       snapshotId: page.snapshotId,
+      reading: page.reading,
       answers,
       abstained: result.abstained,
       noAnswerScore: result.noAnswerScore,

@@ -200,6 +200,8 @@ export class AskView {
     }
     const read = reply.windowsTotal > 0 ? `Read ${formatCount(reply.windowsRead)} of ${formatCount(reply.windowsTotal)} passage${reply.windowsTotal === 1 ? '' : 's'}` : '';
     parts.push(h('p', { class: 'result-meta muted small', 'data-testid': 'ask-meta' }, [read, formatMs(reply.ms)].filter(Boolean).join(' · ')));
+    // which part of the page the answer came from (plain text; the note is the content script's wording)
+    if (reply.reading) parts.push(h('p', { class: 'result-reading muted small', 'data-testid': 'reading', 'data-reading': reply.reading.kind }, `Read: ${reply.reading.note}`));
     replaceChildren(this.result, parts);
   }
 
