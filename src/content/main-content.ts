@@ -133,14 +133,20 @@ function findHeadline(doc: Document, title: string, first: Node, last: Node): El
 }
 
 /** Readability keeps bylines as metadata, out of the content: short byline elements from `from` to the content's end go back in. */
-function putBackBylines(doc: Document, from: Node, last: Node, text: Set<Text>): void {
-  for (const el of doc.querySelectorAll('[rel="author"], [itemprop*="author"], [class], [id], time')) {
-    // after the headline, or around it (a header holding headline and byline)
-    if (!precedes(from, el) && !el.contains(from)) continue;
-    if (!precedes(el, last)) break;
+function putBackBylines(doc: Document, root: Node, from: Node, last: Node, text: Set<Text>): void {
+  // one pass in document order (comparing positions node by node is slow on long pages)
+  const around = new Set<Node>();
+  for (let e = from.parentNode; e; e = e.parentNode) around.add(e);
+  let passed = false;
+  const w = doc.createTreeWalker(root, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT);
+  for (let n = w.nextNode(); n && n !== last; n = w.nextNode()) {
+    if (n === from) passed = true;
+    if (n.nodeType !== ELEMENT_NODE || !(passed || around.has(n))) continue;
+    const el = n as Element;
     const rel = el.getAttribute('rel') === 'author' || (el.getAttribute('itemprop') ?? '').includes('author');
     const names = `${el.getAttribute('class') ?? ''} ${el.id}`;
-    if (!rel && el.localName !== 'time' && !BYLINE.test(names) && !names.toLowerCase().split(/[\s_-]+/).some((n) => META_WORDS.has(n))) continue;
+    // a header holding headline and byline surrounds `from`
+    if (!rel && el.localName !== 'time' && !BYLINE.test(names) && !names.toLowerCase().split(/[\s_-]+/).some((x) => META_WORDS.has(x))) continue;
     const len = (el.textContent ?? '').trim().length;
     if (len === 0 || len >= 100) continue;
     let inJunk = false;
@@ -181,16 +187,30 @@ function refine(doc: Document, first: Node, last: Node, text: Set<Text>): void {
   const range = doc.createRange();
   range.setStartBefore(first);
   range.setEndAfter(last);
-  const root = range.commonAncestorContainer;
-  const inRegion = (t: Text) => !precedes(t, first) && !precedes(last, t);
+  // one pass in document order from `first` to `last` (comparing positions node by node is slow on long pages)
+  const seen = new Set<Text>();
   const region = new Set<Text>();
-  const w = doc.createTreeWalker(root, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT, {
-    acceptNode: (n) => (n.nodeType === ELEMENT_NODE && junk(n as Element) ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT),
-  });
-  for (let n = w.nextNode(); n; n = w.nextNode()) {
-    if (n.nodeType === TEXT_NODE && (n as Text).data.trim() && inRegion(n as Text)) region.add(n as Text);
+  const root = range.commonAncestorContainer;
+  // the region may start inside a junk block (Readability kept a breadcrumb first)
+  let junkRoot: Element | undefined;
+  for (let e = first.parentElement; e && e !== root; e = e.parentElement) if (junk(e)) junkRoot = e;
+  let started = false;
+  const w = doc.createTreeWalker(root, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT);
+  for (let n: Node | null = w.currentNode; n; n = w.nextNode()) {
+    if (!started) {
+      if (n !== first) continue;
+      started = true;
+    }
+    if (junkRoot && !junkRoot.contains(n)) junkRoot = undefined;
+    if (n.nodeType === ELEMENT_NODE) {
+      if (!junkRoot && junk(n as Element)) junkRoot = n as Element;
+    } else if (n.nodeType === TEXT_NODE && (n as Text).data.trim()) {
+      seen.add(n as Text);
+      if (!junkRoot) region.add(n as Text);
+    }
+    if (n === last) break;
   }
-  for (const t of [...text]) if (!region.has(t) && inRegion(t)) text.delete(t);
+  for (const t of seen) if (!region.has(t)) text.delete(t);
   for (const t of region) text.add(t);
 }
 
@@ -233,9 +253,11 @@ export function readabilityMain(doc: Document, minChars: number): MainContent | 
   if (text.size === 0) return undefined;
   let first: Text | undefined;
   let last: Text | undefined;
-  for (const t of text) {
-    if (!first || precedes(t, first)) first = t;
-    if (!last || precedes(last, t)) last = t;
+  const order = doc.createTreeWalker(doc.body, NodeFilter.SHOW_TEXT);
+  for (let n = order.nextNode(); n; n = order.nextNode()) {
+    if (!text.has(n as Text)) continue;
+    first ??= n as Text;
+    last = n as Text;
   }
   if (!first || !last) return undefined;
   const title = (article?.title ?? '').trim();
@@ -244,7 +266,7 @@ export function readabilityMain(doc: Document, minChars: number): MainContent | 
   const start = headline && precedes(headline, first) ? headline : first;
   refine(doc, start, last, text);
   if (headline) addTextOf(headline, text);
-  putBackBylines(doc, start, last, text);
+  putBackBylines(doc, doc.body, start, last, text);
   if (text.size === 0) return undefined;
   const up = new Set<Element>();
   for (const t of text) {
