@@ -8,7 +8,7 @@ import { capPage, charCount, partialReadText } from '../src/shared/read-limit.js
 function page(text: string, lineLength: number): ExtractReply {
   const passages = [];
   for (let at = 0; at < text.length; at += lineLength + 1) passages.push({ start: at, end: Math.min(text.length, at + lineLength) });
-  return { snapshotId: 's', scope: 'page', text, passages, title: '', url: 'http://x/' };
+  return { snapshotId: 's', scope: 'page', reading: { kind: 'main', note: 'the main article' }, text, passages, title: '', url: 'http://x/' };
 }
 
 test('a page within the cap is passed on unchanged', () => {

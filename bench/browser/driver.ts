@@ -21,6 +21,7 @@ import { launchChromium, type LensChromium } from '../../tests/e2e/harness/chrom
 import { pinnedRegistryText } from '../../tests/e2e/harness/build.js';
 import { startTestServer, type TestServer } from '../../tests/e2e/harness/server.js';
 import { SQUAD_DIR } from '../../tests/helpers/shared-data.js';
+import { benchExtraction, type ExtractionBench } from './extraction.js';
 import type { BenchPageGlobals, EngineBenchOptions, MemoryReport, EngineBenchResult, Stats, TjsBenchOptions, TjsBenchResult, TjsQaOptions, TjsQaResult } from './types.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -141,6 +142,8 @@ export type BrowserBenchResult = {
   modelFiles: Record<string, number>;
   /** models/download through the extension (fake hub on localhost: transfer + sha256 + storing) */
   installMs: number;
+  /** content/extract of a generated page of about 10,000 elements */
+  extraction: ExtractionBench;
   /** a full-size model.safetensors installed through the extension: its phases, from the progress events */
   checkpointInstall?: { downloadMs: number; buildMs: number; int8Ms: number; totalMs: number };
 };
@@ -462,6 +465,9 @@ export async function benchBrowser(options: BrowserBenchOptions): Promise<Browse
       };
     }
 
+    log('page extraction of a generated 10,000-element page...');
+    const extraction = await benchExtraction(lens, server, Math.max(options.trials, 5));
+    log(`extraction: ${extraction.ms.median.toFixed(0)} ms median (${extraction.elements} elements)`);
     const fullScanHonoured = fullScans.every((x) => x.windowsRead === x.windowsTotal);
     if (!fullScanHonoured) log('WARNING: full-scan asks read fewer windows than the page has: the background ignores AskRequest.windowBudget (warmFullScan is not a full scan)');
     return {
@@ -488,6 +494,7 @@ export async function benchBrowser(options: BrowserBenchOptions): Promise<Browse
       downloadBytes,
       modelFiles: Object.fromEntries(modelFiles.map((f) => [f.path, f.bytes])),
       installMs: install.ms,
+      extraction,
       ...(checkpointInstall ? { checkpointInstall } : {}),
     };
   } finally {

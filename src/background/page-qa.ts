@@ -50,7 +50,7 @@ async function answerPage(engines: EngineHost, req: AskRequest): Promise<AskRepl
     signal.throwIfAborted();
     if (!page.text.trim()) {
       // e.g. a page of images only: nothing for the model to read, so it is not run
-      return { scope: page.scope, snapshotId: page.snapshotId, answers: [], abstained: false, noAnswerScore: 0, windowsRead: 0, windowsTotal: 0, highlighted: false, ms: Date.now() - started, noText: true };
+      return { scope: page.scope, snapshotId: page.snapshotId, reading: page.reading, answers: [], abstained: false, noAnswerScore: 0, windowsRead: 0, windowsTotal: 0, highlighted: false, ms: Date.now() - started, noText: true };
     }
     if (page.partial) progress('extract', page.partial.read, page.partial.total, partialReadText(page.partial));
     const language = guessLanguage(page.text);
@@ -84,6 +84,7 @@ async function answerPage(engines: EngineHost, req: AskRequest): Promise<AskRepl
     return {
       scope: page.scope,
       snapshotId: page.snapshotId,
+      reading: page.reading,
       answers,
       abstained: result.abstained,
       noAnswerScore: result.noAnswerScore,

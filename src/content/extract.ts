@@ -24,9 +24,10 @@
 // Zero-width characters (U+200B, U+200C, U+2060, U+FEFF, and U+200D outside emoji sequences) and soft hyphens
 // (U+00AD) are left out of the text, so "infor\u00ADmation" reads as one word; the map skips them, so a marked
 // answer still covers them in the page.
-import { MAX_READ_CHARS, type ExtractReply, type PartialRead, type Scope } from '../shared/protocol.js';
+import { MAX_READ_CHARS, type ExtractReply, type PartialRead, type Reading, type Scope } from '../shared/protocol.js';
 import type { Passage } from '../engine/qa/document.js';
 import { watchRoot } from './watch.js';
+import { admits, readabilityMain, type MainContent } from './main-content.js';
 
 /** The characters of one text node that appear, in order and contiguously, in the extracted text. */
 export interface TextSegment {
@@ -71,7 +72,7 @@ const DOCUMENT_FRAGMENT_NODE = 11;
 
 /** Never text a reader sees, in any scope. */
 const JUNK_TAGS = new Set([
-  'script', 'style', 'noscript', 'template', 'svg', 'canvas', 'math', 'object', 'embed', 'video', 'audio', 'img', 'picture',
+  'script', 'style', 'noscript', 'template', 'svg', 'canvas', 'object', 'embed', 'video', 'audio', 'img', 'picture',
   'source', 'track', 'map', 'area', 'input', 'textarea', 'select', 'option', 'optgroup', 'datalist', 'head', 'meta', 'link',
   'title', 'base', 'frameset', 'param',
 ]);
@@ -91,6 +92,7 @@ const BLOCK_TAGS = new Set([
 ]);
 
 const SPACE_LIKE = /\s/;
+const MATHML_NS = 'http://www.w3.org/1998/Math/MathML';
 
 // ---- which text nodes the DOM holds, as far as this script's own changes go ----
 // Marking splits text nodes: maps read before it no longer fit, and maps read while marks are shown stop
@@ -229,6 +231,10 @@ interface Walk {
   b: TextBuilder;
   /** selection scope: only what this range covers */
   range?: Range;
+  /** page scope: only the main content's nodes */
+  main?: MainContent;
+  /** the page is hidden as a whole (shown later by a script): visibility is not held against its text */
+  allVisible?: boolean;
 }
 
 interface ChromeDom {
@@ -367,6 +373,7 @@ function walkNodes(nodes: ArrayLike<Node>, w: Walk, ws: WhiteSpace, visible: boo
 }
 
 function walkNode(node: Node, w: Walk, ws: WhiteSpace, visible: boolean): void {
+  if (w.main && !admits(w.main, node)) return;
   if (node.nodeType === TEXT_NODE) walkText(node as Text, w, ws, visible);
   else if (node.nodeType === ELEMENT_NODE) walkElement(node as Element, w, ws);
 }
@@ -384,7 +391,7 @@ function walkElement(el: Element, w: Walk, inheritedWs: WhiteSpace): void {
   } else if (el.hasAttribute('hidden')) {
     return;
   }
-  const visible = !style || textShows(style);
+  const visible = !style || textShows(style) || w.allVisible === true;
   const { b } = w;
   if (tag === 'br') {
     b.endPassage();
@@ -407,8 +414,10 @@ function walkElement(el: Element, w: Walk, inheritedWs: WhiteSpace): void {
     return;
   }
   const display = style?.display ?? '';
-  const block = BLOCK_TAGS.has(tag) || !isInlineDisplay(display);
-  const atomicInline = !block && display.startsWith('inline-');
+  // MathML: <math> is inline unless display="block"; its tokens sit in a row, each its own word
+  const math = el.namespaceURI === MATHML_NS;
+  const block = math ? tag === 'math' && display.startsWith('block') : BLOCK_TAGS.has(tag) || !isInlineDisplay(display);
+  const atomicInline = !block && (math ? tag !== 'math' : display.startsWith('inline-'));
   const ws = whiteSpaceOf(style, tag, inheritedWs);
   if (block) b.endPassage();
   else if (atomicInline) b.soft();
@@ -502,8 +511,9 @@ function isShown(el: Element): boolean {
 }
 
 /**
- * The page's main content: <main> / [role=main], else a lone <article>, else the element holding the most
- * paragraph text (a paragraph counts fully for its parent and half for its grandparent), else the body.
+ * The page's main content by a quick heuristic, for pages too big for Readability (main-content.ts):
+ * <main> / [role=main], else a lone <article>, else the element holding the most paragraph text (a paragraph
+ * counts fully for its parent and half for its grandparent), else the body.
  */
 export function mainRoot(doc: Document): Element {
   const body = doc.body ?? doc.documentElement;
@@ -552,10 +562,16 @@ function withPartial(result: ReturnType<TextBuilder['finish']>, wholeLength: () 
   return { ...result, partial: { read: result.text.length, total: Math.max(result.text.length, wholeLength()) } };
 }
 
-function read(root: Element, mode: Mode, ranges?: readonly Range[]): ReturnType<TextBuilder['finish']> {
+interface ReadOptions {
+  ranges?: readonly Range[];
+  main?: MainContent;
+  allVisible?: boolean;
+}
+
+function read(root: Element, mode: Mode, { ranges, main, allVisible }: ReadOptions = {}): ReturnType<TextBuilder['finish']> {
   const b = new TextBuilder();
   if (!ranges) {
-    walkElement(root, { mode, b }, 'collapse');
+    walkElement(root, { mode, b, main, allVisible }, 'collapse');
     return withPartial(b.finish(), () => textLengthUnder(root));
   }
   for (const range of ranges) {
@@ -594,10 +610,11 @@ function newSnapshotId(): string {
   return Array.from(bytes, (x) => x.toString(16).padStart(2, '0')).join('');
 }
 
-function snapshot(doc: Document, scope: Scope, read: ReturnType<TextBuilder['finish']>, bounds?: RangeBounds[]): Snapshot {
+function snapshot(doc: Document, scope: Scope, read: ReturnType<TextBuilder['finish']>, reading: Reading, bounds?: RangeBounds[]): Snapshot {
   return {
     snapshotId: newSnapshotId(),
     scope,
+    reading,
     text: read.text,
     passages: read.passages,
     title: (doc.title ?? '').trim(),
@@ -610,23 +627,52 @@ function snapshot(doc: Document, scope: Scope, read: ReturnType<TextBuilder['fin
   };
 }
 
+/** What the popup says was read (after "Read: "). */
+const READ_MAIN: Reading = { kind: 'main', note: 'the main article' };
+const READ_SELECTION: Reading = { kind: 'selection', note: 'your selection' };
+const readWhole = (why: string): Reading => ({ kind: 'page', note: `the whole page (${why})` });
+
 /**
- * The readable text of the page: its main content without page chrome; if that is very little text, the
- * whole body without page chrome; if that is still very little, the whole body with only hidden text left out.
+ * A page hidden as a whole (`visibility: hidden` on <html> or <body>, e.g. until a script shows it) renders
+ * nothing yet; reading it as empty would be wrong, so its text is read as it will be shown.
+ */
+function pageHidden(doc: Document): boolean {
+  const el = doc.body ?? doc.documentElement;
+  const v = el ? styleOf(el)?.visibility : undefined;
+  return v === 'hidden' || v === 'collapse';
+}
+
+/**
+ * The readable text of the page: its main content as Readability finds it (main-content.ts), read by the
+ * walker without page chrome; if that is too little to hold an answer, the whole body without page chrome; if
+ * that is still very little, the whole body with only hidden text left out. Pages too big for Readability
+ * use mainRoot's heuristic instead.
  */
 export function extractPage(doc: Document): Snapshot {
   const body = doc.body ?? doc.documentElement;
-  const root = mainRoot(doc);
-  let best = read(root, 'page');
-  if (best.text.length < MIN_MAIN_TEXT && root !== body) {
-    const whole = read(body, 'page');
-    if (whole.text.length > best.text.length) best = whole;
+  const allVisible = pageHidden(doc);
+  let best: ReturnType<TextBuilder['finish']> | undefined;
+  let reading: Reading = readWhole('no main article found');
+  const main = readabilityMain(doc, MIN_MAIN_TEXT);
+  if (main) {
+    const r = read(body, 'page', { main, allVisible });
+    if (r.text.length >= MIN_MAIN_TEXT) [best, reading] = [r, READ_MAIN];
+    else reading = readWhole('the main article is too short to answer from');
+  } else {
+    const root = mainRoot(doc);
+    if (root !== body) {
+      const r = read(root, 'page', { allVisible });
+      if (r.text.length >= MIN_MAIN_TEXT) [best, reading] = [r, READ_MAIN];
+    }
   }
-  if (best.text.length < MIN_MAIN_TEXT) {
-    const lenient = read(body, 'lenient');
-    if (lenient.text.length > best.text.length) best = lenient;
+  if (!best) {
+    best = read(body, 'page', { allVisible });
+    if (best.text.length < MIN_MAIN_TEXT) {
+      const lenient = read(body, 'lenient', { allVisible });
+      if (lenient.text.length > best.text.length) best = lenient;
+    }
   }
-  return snapshot(doc, 'page', best);
+  return snapshot(doc, 'page', best, reading);
 }
 
 /** The selected text (every range of the selection); undefined when nothing readable is selected. */
@@ -640,9 +686,9 @@ export function extractSelection(sel: Selection | null): Snapshot | undefined {
   if (ranges.length === 0) return undefined;
   const doc = ranges[0].startContainer.ownerDocument ?? (ranges[0].startContainer as Document);
   const bounds = ranges.map(boundsOf);
-  const result = read(doc.documentElement, 'selection', ranges);
+  const result = read(doc.documentElement, 'selection', { ranges });
   if (!result.text.trim()) return undefined;
-  return snapshot(doc, 'selection', result, bounds);
+  return snapshot(doc, 'selection', result, READ_SELECTION, bounds);
 }
 
 /** Reads the same scope again (the same selection, by its anchors); undefined when the selection is gone. */
@@ -655,12 +701,12 @@ export function extractAgain(previous: Snapshot): Snapshot | undefined {
     ranges.push(r);
   }
   if (ranges.length === 0) return undefined;
-  return snapshot(previous.doc, 'selection', read(previous.doc.documentElement, 'selection', ranges), [...(previous.bounds ?? [])]);
+  return snapshot(previous.doc, 'selection', read(previous.doc.documentElement, 'selection', { ranges }), READ_SELECTION, [...(previous.bounds ?? [])]);
 }
 
 /** The public part of a snapshot, for the message channel (the node map cannot travel). */
 export function snapshotReply(s: Snapshot): ExtractReply {
-  return { snapshotId: s.snapshotId, scope: s.scope, text: s.text, passages: s.passages, title: s.title, url: s.url, ...(s.partial ? { partial: s.partial } : {}) };
+  return { snapshotId: s.snapshotId, scope: s.scope, reading: s.reading, text: s.text, passages: s.passages, title: s.title, url: s.url, ...(s.partial ? { partial: s.partial } : {}) };
 }
 
 // ---- selection anchors ----

@@ -280,6 +280,8 @@ export class AskView {
       parts.push(h('p', { class: 'result-meta muted small', 'data-testid': 'partial-read' }, `${partialReadText(reply.partial)} on this page: answers come from that part.`));
     }
     parts.push(h('p', { class: 'result-meta muted small', 'data-testid': 'ask-meta' }, [read, formatMs(reply.ms)].filter(Boolean).join(' · ')));
+    // which part of the page the answer came from (plain text; the note is the content script's wording)
+    if (reply.reading) parts.push(h('p', { class: 'result-reading muted small', 'data-testid': 'reading', 'data-reading': reply.reading.kind }, `Read: ${reply.reading.note}`));
     replaceChildren(this.result, parts);
     this.announcer.textContent = announcement(reply);
   }

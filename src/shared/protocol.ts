@@ -119,6 +119,8 @@ export interface AskReply {
   scope: Scope;
   /** which page snapshot the offsets refer to (pass it back to content/highlight) */
   snapshotId: string;
+  /** what was read (main content, whole page or selection) */
+  reading: Reading;
   answers: Answer[];
   /** the model's null answer won: show "no answer on this page" (answers may still be offered below it) */
   abstained: boolean;
@@ -285,9 +287,19 @@ export interface ExtractRequest {
   scope: Scope;
 }
 
+/**
+ * What was read to answer from: the page's main content, the whole page (no main content found, or too little
+ * of it), or the selection; `note` says it in words for the popup ("Read: <note>").
+ */
+export interface Reading {
+  kind: 'main' | 'page' | 'selection';
+  note: string;
+}
+
 export interface ExtractReply {
   snapshotId: string;
   scope: Scope;
+  reading: Reading;
   /** the readable text: passages separated by newlines */
   text: string;
   passages: Passage[];

@@ -119,6 +119,7 @@ describe('the extension in Chromium', { skip }, () => {
     await p.waitForSelector('[data-testid="answer"], [data-testid="no-answer"]', { timeout: 60_000 });
     const answers = await p.$$eval('[data-testid="answer"]', (els) => els.map((e) => e.querySelector('.answer-text')?.textContent ?? e.textContent ?? ''));
     assert.ok(answers.length >= 2, `at least two answers (got ${answers.length})`);
+    assert.equal(await p.textContent('[data-testid="reading"]'), 'Read: the main article', 'the popup says what was read');
     // a random-weight model may abstain; the possible answers are still offered and can be marked by a click
     if (await p.$('[data-testid="no-answer"]')) await p.click('[data-testid="answer"][data-index="0"]');
     await article.waitForSelector('mark[data-lens-answer]');
