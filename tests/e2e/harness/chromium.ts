@@ -14,6 +14,8 @@ export interface LaunchChromiumOptions {
   /** a profile to reuse (kept on close); default: a fresh temporary profile, deleted on close */
   userDataDir?: string;
   headless?: boolean;
+  /** more command-line switches, e.g. --enable-unsafe-webgpu (SwiftShader's software WebGPU adapter) */
+  args?: string[];
 }
 
 export interface RecordedRequest {
@@ -93,6 +95,7 @@ export async function launchChromium(options: LaunchChromiumOptions = {}): Promi
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      ...(options.args ?? []),
     ],
   });
   try {
