@@ -4,8 +4,7 @@
 // is to run on WebGPU: a device without an adapter never loads it. If creating the WebGPU session fails, the model
 // is loaded on WebAssembly and the reason is kept for the options page (and that model is not tried again on
 // WebGPU until the setting changes or the document is recreated).
-import type { ModelToLoad } from '../background/engines.js';
-import { LensModel, type ModelSource } from '../engine/model.js';
+import { LensModel, type ModelSource, type OnnxVariant } from '../engine/model.js';
 import { errorMessage, type OrtModule } from '../engine/runtime.js';
 import { chooseBackend, webGpuFailed, type AdapterProbe, type BackendChoice, type BackendSetting } from '../shared/backend.js';
 import { precisionInUse } from '../shared/precision.js';
@@ -31,8 +30,11 @@ let probing: Promise<AdapterProbe> | undefined;
 /** Whether navigator.gpu gives an adapter here, and which (asked once per document). */
 export function probeWebGpu(): Promise<AdapterProbe> {
   probing ??= (async (): Promise<AdapterProbe> => {
-    const gpu = (globalThis.navigator as { gpu?: Gpu } | undefined)?.gpu;
+    const scope = globalThis as unknown as { navigator?: { gpu?: Gpu }; WebAssembly?: { Suspending?: unknown } };
+    const gpu = scope.navigator?.gpu;
     if (!gpu) return { missing: 'this browser has no WebGPU (navigator.gpu)' };
+    // the WebGPU build bundled is onnxruntime-web's JSPI one (10 MB smaller than its Asyncify one): Chrome 137+
+    if (typeof scope.WebAssembly?.Suspending !== 'function') return { missing: "this browser lacks WebAssembly JSPI (Chrome 137+), which Lens's WebGPU build needs" };
     try {
       const adapter = await gpu.requestAdapter();
       if (!adapter) return { missing: 'no WebGPU adapter' };
@@ -55,11 +57,22 @@ export function probeWebGpu(): Promise<AdapterProbe> {
 
 let webGpuOrt: Promise<OrtModule> | undefined;
 
-/** onnxruntime-web's WebGPU build, a chunk of its own that only this import loads. */
+/**
+ * onnxruntime-web's WebGPU build, a chunk of its own that only this import loads. Its JSPI variant (one 16.8 MB
+ * .wasm; the Asyncify one, 'onnxruntime-web/webgpu', is 26.8 MB and ran the e2e test 3x slower on SwiftShader).
+ */
 function loadWebGpuOrt(): Promise<OrtModule> {
-  webGpuOrt ??= import('onnxruntime-web/webgpu').then((m) => m as unknown as OrtModule);
+  webGpuOrt ??= import('onnxruntime-web/jspi').then((m) => m as unknown as OrtModule);
   webGpuOrt.catch(() => (webGpuOrt = undefined));
   return webGpuOrt;
+}
+
+/** What EngineHost loads (its ModelToLoad; not imported: that module needs the extension APIs, this one runs in Node tests too). */
+export interface LoadPlan {
+  source: ModelSource;
+  variant: OnnxVariant;
+  backend: string;
+  load: () => Promise<{ model: LensModel; variant: OnnxVariant; backend: string }>;
 }
 
 /** Where each model runs and why, with the setting it was decided under. */
@@ -75,7 +88,7 @@ export class Backends {
   ) {}
 
   /** What EngineHost loads for a model under the request's backend setting. */
-  async plan(ref: OffscreenModelRef, source: ModelSource): Promise<ModelToLoad> {
+  async plan(ref: OffscreenModelRef, source: ModelSource): Promise<LoadPlan> {
     const setting = ref.backend ?? 'auto';
     const probe: AdapterProbe = setting === 'wasm' ? {} : await (this.deps.probe ?? probeWebGpu)();
     const hasFp32 = precisionInUse(ref.record, 'fp32')?.precision === 'fp32';
