@@ -10,6 +10,7 @@ import { Backends } from '../src/offscreen/webgpu.js';
 import { chooseBackend, checkBackendSetting, type AdapterProbe } from '../src/shared/backend.js';
 import type { ModelRecord, OffscreenModelRef } from '../src/shared/protocol.js';
 import { DEFAULT_SETTINGS, checkSettingsPatch, normalizeSettings } from '../src/shared/settings-values.js';
+import { webGpuSection } from '../bench/webgpu.js';
 import { memorySource, tinyModelFiles } from './helpers/memory-model.js';
 
 const GPU: AdapterProbe = { adapter: { vendor: 'nvidia', architecture: 'ampere', description: '', isFallbackAdapter: false } };
@@ -82,4 +83,14 @@ test('forced WebAssembly never probes the adapter nor loads the WebGPU build', a
   assert.equal(plan.backend, 'wasm');
   assert.equal(probes, 0);
   assert.equal(backends.status(['qa']).qa?.text, 'WebAssembly: forced in settings');
+});
+
+test("the bench report's WebGPU section says when there is no adapter to measure on", () => {
+  const none = webGpuSection({ adapter: null, note: 'no WebGPU adapter on this machine', switches: ['--enable-unsafe-webgpu'] }).join('\n');
+  assert.match(none, /^## WebGPU\n\nno WebGPU adapter on this machine: WebGPU latency not measured/);
+  const software = webGpuSection({ adapter: { vendor: 'google', architecture: 'swiftshader', description: '', isFallbackAdapter: true }, note: 'no hardware WebGPU adapter on this machine', switches: [] }).join('\n');
+  assert.match(software, /no hardware WebGPU adapter on this machine \(Chromium offered: google swiftshader, a software adapter\)/);
+  const stat = (median: number) => ({ n: 3, median, mean: median, p95: median, min: median });
+  const measured = webGpuSection({ adapter: { vendor: 'nvidia', architecture: 'hopper', description: '', isFallbackAdapter: false }, switches: [], run: { software: false, loadMs: 800, perWindow: { '384': stat(12.5) }, runtime: 'onnxruntime-web 1.30.0 webgpu' } }).join('\n');
+  assert.match(measured, /Adapter: nvidia hopper\. [^\n]*session creation 800 ms\.\n\n\| backend [^\n]*\n[^\n]*\n\| WebGPU, fp32 \| – \| – \| 13 ms \| – \|/);
 });

@@ -16,6 +16,8 @@ export interface LaunchChromiumOptions {
   headless?: boolean;
   /** more command-line switches, e.g. --enable-unsafe-webgpu (SwiftShader's software WebGPU adapter) */
   args?: string[];
+  /** leave out --disable-gpu, so a hardware GPU (WebGPU adapter) can be used: the bench's WebGPU section */
+  gpu?: boolean;
 }
 
 export interface RecordedRequest {
@@ -90,7 +92,7 @@ export async function launchChromium(options: LaunchChromiumOptions = {}): Promi
       `--disable-extensions-except=${extensionDir}`,
       `--load-extension=${extensionDir}`,
       '--no-sandbox',
-      '--disable-gpu',
+      ...(options.gpu ? [] : ['--disable-gpu']),
       '--no-first-run',
       '--disable-background-networking',
       '--disable-component-update',
