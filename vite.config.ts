@@ -199,6 +199,9 @@ export default defineConfig(({ mode }) => {
         output: {
           codeSplitting: {
             groups: [
+              // the WebGPU build (JSPI; src/offscreen/webgpu.ts imports it only where a model runs on WebGPU): its own
+              // chunk and its own .wasm, never in the WebAssembly chunk every context loads (first group wins)
+              { name: 'ort-webgpu', test: /^(?:(?!node_modules).)*[\\/]node_modules[\\/]onnxruntime-web[\\/]dist[\\/]ort\.(?:webgpu|jspi)\./ },
               { name: 'ort', test: /^(?:(?!node_modules).)*[\\/]node_modules[\\/]onnxruntime-web[\\/]/ },
               { name: 'ort-transformers', test: /[\\/]node_modules[\\/]@huggingface[\\/]transformers[\\/]node_modules[\\/]onnxruntime-web[\\/]/ },
             ],

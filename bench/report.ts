@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { CheckpointSection } from './checkpoint.js';
 import type { CurvePoint, PageQaResult } from './node.js';
 import type { Stats } from './stats.js';
+import { webGpuSection, type WebGpuBench } from './webgpu.js';
 
 export interface PerWindowSection {
   loadMs?: number;
@@ -281,6 +282,7 @@ export function renderReport(r: BenchResults): string {
     lines.push('Output agreement with fp32 is checked by tests/quantize.test.ts (tiny model, always; full-size with `LENS_QUANTIZE_FULL=1`: on 50 SQuAD windows, max |logit diff| 1.0e-3, mean 2.1e-4 = 1.9% of the logit spread, same best span 47/50 with random weights, whose near-flat logits make ties common).', '');
   }
   if (r.checkpoints) lines.push(...checkpointSection(r.checkpoints, r.browser));
+  lines.push(...webGpuSection(r.browser?.webgpu as WebGpuBench | undefined, r.browser?.extension?.perWindow));
   return `${lines.join('\n')}\n`;
 }
 

@@ -4,6 +4,7 @@ import './wasm-memory.js';
 import * as ort from 'onnxruntime-web';
 import { runRows, type EncodedRow } from '../../src/engine/batch.js';
 import { LensModel, ONNX_FILES, type ModelSource, type OnnxVariant } from '../../src/engine/model.js';
+import type { OrtModule } from '../../src/engine/runtime.js';
 import { benchIds, log, pageParams, publish, time, warmUp } from './common.js';
 import type { EngineBenchOptions, EngineBenchResult, Stats } from './types.js';
 import { memoryReport } from './wasm-memory.js';
@@ -35,12 +36,14 @@ export async function runEngineBench(o: EngineBenchOptions): Promise<EngineBench
   const fetchMs = performance.now() - t;
   log(`fetched ${Object.keys(files).length} files in ${fetchMs.toFixed(0)} ms`);
 
+  // WebGPU: the extension's WebGPU build of onnxruntime-web (src/offscreen/webgpu.ts), imported only for that run
+  const runtime = o.executionProvider === 'webgpu' ? { executionProvider: 'webgpu' as const, ort: (await import('onnxruntime-web/jspi')) as unknown as OrtModule } : {};
   t = performance.now();
-  let model = await LensModel.load(source, { numThreads: o.threads, variant: o.variant });
+  let model = await LensModel.load(source, { numThreads: o.threads, variant: o.variant, ...runtime });
   const first = performance.now() - t;
   await model.release();
   t = performance.now();
-  model = await LensModel.load(source, { numThreads: o.threads, variant: o.variant });
+  model = await LensModel.load(source, { numThreads: o.threads, variant: o.variant, ...runtime });
   const second = performance.now() - t;
   log(`model loaded in ${first.toFixed(0)} ms (again: ${second.toFixed(0)} ms)`);
   const afterLoad = await memoryReport();
@@ -62,7 +65,7 @@ export async function runEngineBench(o: EngineBenchOptions): Promise<EngineBench
     log(`4x${longest}: median ${perWindowMs[`4x${longest}`].median.toFixed(1)} ms`);
     const afterRuns = await memoryReport();
     return {
-      runtime: `onnxruntime-web ${ort.env.versions.web ?? '?'} wasm (the extension's engine) in an extension page`,
+      runtime: `onnxruntime-web ${ort.env.versions.web ?? '?'} ${model.session.executionProvider} (the extension's engine) in an extension page`,
       userAgent: navigator.userAgent,
       crossOriginIsolated: globalThis.crossOriginIsolated,
       threads: o.threads,

@@ -22,6 +22,8 @@ import { pinnedRegistryText } from '../../tests/e2e/harness/build.js';
 import { startTestServer, type TestServer } from '../../tests/e2e/harness/server.js';
 import { SQUAD_DIR } from '../../tests/helpers/shared-data.js';
 import { benchExtraction, type ExtractionBench } from './extraction.js';
+import type { WebGpuBench } from '../webgpu.js';
+import { benchWebGpu } from './webgpu.js';
 import type { BenchPageGlobals, EngineBenchOptions, MemoryReport, EngineBenchResult, Stats, TjsBenchOptions, TjsBenchResult, TjsQaOptions, TjsQaResult } from './types.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -137,6 +139,8 @@ export type BrowserBenchResult = {
   /** the release build (dist/chrome, else a fresh build), total bytes */
   packageBytes: number;
   packageDetails: { releaseDir: string; benchBuildBytes: number; benchBuildDir: string; largest: Array<{ path: string; bytes: number }> };
+  /** WebGPU per-window latency (a hardware adapter only), or why not measured */
+  webgpu?: WebGpuBench;
   /** per ONNX variant in the model folder: that file plus the folder's other (tokenizer/config) files */
   downloadBytes: Record<string, number>;
   modelFiles: Record<string, number>;
@@ -420,6 +424,9 @@ export async function benchBrowser(options: BrowserBenchOptions): Promise<Browse
       }
     }
     if (!engine) throw new Error('internal: no engine run');
+    // WebGPU per-window latency where a hardware adapter exists (its own Chromium, GPU allowed); else says there is none
+    const webgpu = await benchWebGpu({ extensionDir: outDir, modelUrl: hubModelUrl, trials: options.trials, warmupMs: Math.min(options.warmupMs, 10_000), seqLens, log });
+    log(`WebGPU: ${webgpu.run ? 'measured' : webgpu.note}`);
 
     let transformersJs: BrowserBenchResult['transformersJs'];
     if (!options.skipTjs) {
@@ -495,6 +502,7 @@ export async function benchBrowser(options: BrowserBenchOptions): Promise<Browse
       modelFiles: Object.fromEntries(modelFiles.map((f) => [f.path, f.bytes])),
       installMs: install.ms,
       extraction,
+      webgpu,
       ...(checkpointInstall ? { checkpointInstall } : {}),
     };
   } finally {

@@ -24,6 +24,8 @@ export interface EngineBenchOptions {
   seqLens: number[];
   /** which ONNX file of the folder: model.onnx (fp32) or model_quantized.onnx (int8) */
   variant: 'fp32' | 'quantized';
+  /** default wasm; webgpu: onnxruntime-web's WebGPU (JSPI) build, as the offscreen document loads it (bench/browser/webgpu.ts) */
+  executionProvider?: 'wasm' | 'webgpu';
 }
 
 export interface EngineBenchResult {

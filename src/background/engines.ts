@@ -17,6 +17,10 @@ interface Job {
 export interface ModelToLoad {
   source: ModelSource;
   variant: OnnxVariant;
+  /** where it runs (the offscreen document's WebGPU choice); a change reloads the model like a changed variant */
+  backend?: string;
+  /** creates the model, saying what it loaded (a failed WebGPU session falls back to WebAssembly); default: LensModel.load on WebAssembly with this host's threads */
+  load?: () => Promise<{ model: LensModel; variant: OnnxVariant; backend: string }>;
 }
 
 /** The model store's record and the precision setting (storage.local, which offscreen documents lack). */
@@ -27,6 +31,7 @@ async function fromModelStore(modelId: string): Promise<ModelToLoad> {
 
 interface LoadedModel {
   variant: OnnxVariant;
+  backend: string | undefined;
   model: Promise<LensModel>;
 }
 
@@ -56,18 +61,25 @@ export class EngineHost {
 
   /** The loaded model for a registry id, in the ONNX variant asked for now; loads it on first use (throws a clear error if not installed). */
   async model(modelId: string): Promise<LensModel> {
-    const { source, variant } = await (this.options.toLoad ?? fromModelStore)(modelId);
+    const { source, variant, backend, load } = await (this.options.toLoad ?? fromModelStore)(modelId);
     const current = this.models.get(modelId);
-    if (current?.variant === variant) return current.model;
-    const loading: LoadedModel = {
-      variant,
-      model: (async () => {
-        // the other precision's session is released first: never two copies of one model in memory
-        if (current) await current.model.then((m) => m.release()).catch(() => undefined);
-        // One thread by default: a service worker cannot start Workers; proxy off for the same reason.
-        return LensModel.load(source, { numThreads: this.options.numThreads ?? 1, variant });
-      })(),
-    };
+    if (current?.variant === variant && current.backend === backend) return current.model;
+    // keyed by what was asked for, then by what was loaded (a WebGPU session that failed fell back to WebAssembly),
+    // so the next request's plan finds the model without loading it again
+    const key: Omit<LoadedModel, 'model'> = { variant, backend };
+    const model = (async () => {
+      // the other precision's session is released first: never two copies of one model in memory
+      if (current) await current.model.then((m) => m.release()).catch(() => undefined);
+      if (load) {
+        const loaded = await load();
+        key.variant = loaded.variant;
+        key.backend = loaded.backend;
+        return loaded.model;
+      }
+      // One thread by default: a service worker cannot start Workers; proxy off for the same reason.
+      return LensModel.load(source, { numThreads: this.options.numThreads ?? 1, variant });
+    })();
+    const loading: LoadedModel = Object.assign(key, { model });
     this.models.set(modelId, loading);
     // a failed load is not cached: the next request tries again (e.g. after the download finished)
     loading.model.catch(() => {

@@ -12,9 +12,12 @@ import browser, { type Runtime } from 'webextension-polyfill';
 import { classify, zeroShot, type LabelScore } from '../engine/classify.js';
 import type { LensModel } from '../engine/model.js';
 import { PreparedDocument, answerDocument, type Passage } from '../engine/qa/document.js';
+import { chooseBackend, noOffscreenChoice } from '../shared/backend.js';
 import { broadcast } from '../shared/messaging.js';
-import { loadPlan } from '../shared/model-store.js';
-import { isOffscreenProgress, type DocumentAnswers, type OffscreenModelRef, type OffscreenReplies, type OffscreenRequest, type OffscreenStatusReply, type ProgressEvent, type Reply } from '../shared/protocol.js';
+import { installedModels, loadPlan } from '../shared/model-store.js';
+import { precisionInUse } from '../shared/precision.js';
+import { isOffscreenProgress, type BackendStatusReply, type DocumentAnswers, type OffscreenModelRef, type OffscreenReplies, type OffscreenRequest, type OffscreenStatusReply, type ProgressEvent, type Reply } from '../shared/protocol.js';
+import { getSettings } from '../shared/settings.js';
 import type { EngineHost } from './engines.js';
 
 export const OFFSCREEN_PATH = 'src/offscreen/offscreen.html';
@@ -186,10 +189,10 @@ async function offscreenContexts(): Promise<ExtensionContext[]> {
   return api.runtime.getContexts({ contextTypes: ['OFFSCREEN_DOCUMENT'] });
 }
 
-/** What the offscreen document needs to load a model: its record and the ONNX variant the precision setting picks. */
+/** What the offscreen document needs to load a model: its record, the ONNX variant the precision setting picks, the backend setting. */
 async function modelRef(modelId: string): Promise<OffscreenModelRef> {
   const { record, variant } = await loadPlan(modelId);
-  return { modelId, record, variant };
+  return { modelId, record, variant, backend: (await getSettings()).backend };
 }
 
 /** Sends one request to the offscreen document: its reply, its error as an Error, or OffscreenUnavailable. */
@@ -277,9 +280,9 @@ export class OffscreenInference implements Inference {
     return (await this.forward({ type: 'offscreen/classify', ...ref, requestId, text, zeroShot }, job.signal)).scores;
   }
 
-  /** The document's status (creating it if needed). */
-  status(): Promise<OffscreenStatusReply> {
-    return ensureDocument(this.threads).then(() => sendOffscreen({ type: 'offscreen/status' }));
+  /** The document's status (creating it if needed); probeWebGpu: with the document's WebGPU adapter probe. */
+  status(probeWebGpu = false): Promise<OffscreenStatusReply> {
+    return ensureDocument(this.threads).then(() => sendOffscreen({ type: 'offscreen/status', probeWebGpu }));
   }
 
   private async forward<R extends OffscreenRequest & { requestId: string }>(request: R, signal: AbortSignal, onProgress?: Progress): Promise<OffscreenReplies[R['type']]> {
@@ -348,6 +351,10 @@ class FallbackInference implements Inference {
     private readonly local: LocalInference,
   ) {}
 
+  get offscreen(): OffscreenInference {
+    return this.primary;
+  }
+
   answer(job: QaJob): Promise<DocumentAnswers> {
     return this.attempt(job.signal, () => this.primary.answer(job), () => this.local.answer(job));
   }
@@ -408,6 +415,30 @@ export async function chooseInference(engines: EngineHost): Promise<Inference> {
   return new FallbackInference(new OffscreenInference(threads), local);
 }
 
+/**
+ * Where the QA model runs (WebGPU or WebAssembly) and why, for the options page: what the offscreen document
+ * loaded it on under the current setting, else what it would choose now (creating the document to probe the adapter).
+ */
+export async function backendStatus(engines: EngineHost): Promise<BackendStatusReply> {
+  const { backend: setting, qaModelId } = await getSettings();
+  if (!offscreenSupported()) return { setting, choice: noOffscreenChoice('WebGPU is used only in Chrome (in its offscreen document)') };
+  const inference = await chooseInference(engines);
+  if (!(inference instanceof FallbackInference)) {
+    return { setting, choice: noOffscreenChoice(fallbackReason ? `models run in the service worker (${fallbackReason})` : 'models run in the service worker (one thread is set)') };
+  }
+  let status: OffscreenStatusReply;
+  try {
+    status = await inference.offscreen.status(setting !== 'wasm');
+  } catch (err) {
+    return { setting, choice: noOffscreenChoice(`the offscreen document is not available (${err instanceof Error ? err.message : String(err)})`) };
+  }
+  const loaded = status.backends?.[qaModelId];
+  if (loaded && loaded.setting === setting) return { setting, choice: { backend: loaded.backend, text: loaded.text } };
+  const record = (await installedModels())[qaModelId];
+  const hasFp32 = record ? precisionInUse(record, 'fp32')?.precision === 'fp32' : undefined;
+  return { setting, choice: chooseBackend(setting, status.webGpu ?? {}, hasFp32) };
+}
+
 // In Chrome's service worker: relay the offscreen document's progress, and a small diagnostic handle for
 // end-to-end tests (which side ran the last job, the document's status).
 if (__LENS_BROWSER__ === 'chrome' && 'ServiceWorkerGlobalScope' in globalThis) {
@@ -422,5 +453,10 @@ if (__LENS_BROWSER__ === 'chrome' && 'ServiceWorkerGlobalScope' in globalThis) {
     lastWhere: () => lastWhere,
     fallbackReason: () => fallbackReason,
     offscreenStatus: async () => new OffscreenInference(threadsFor(await threadsSetting(), navigator.hardwareConcurrency)).status(),
+    // a model's raw start/end logits for a question's first window, computed where the offscreen document runs it
+    offscreenLogits: async (modelId: string, question: string, context: string) => {
+      await ensureDocument(threadsFor(await threadsSetting(), navigator.hardwareConcurrency));
+      return sendOffscreen({ type: 'offscreen/logits', ...(await modelRef(modelId)), question, context });
+    },
   };
 }

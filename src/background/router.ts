@@ -12,7 +12,7 @@ import { classifyText } from './classify.js';
 import type { EngineHost } from './engines.js';
 import type { Installs } from './installs.js';
 import { askPage, highlightAnswer, requestState } from './page-qa.js';
-import { cancelInOffscreen, chooseInference } from './inference.js';
+import { backendStatus, cancelInOffscreen, chooseInference } from './inference.js';
 import { tabInfo } from './tabs.js';
 
 export function isOwnSender(sender: Runtime.MessageSender): boolean {
@@ -79,6 +79,8 @@ async function handle(req: BackgroundRequest, engines: EngineHost, installs: Ins
       (await chooseInference(engines)).prewarm(modelId).catch(() => undefined);
       return { loading: true };
     }
+    case 'backend/status':
+      return backendStatus(engines);
     case 'models/imported': {
       // the options page stored the files: complete the install (build, int8), and prove it loads before calling it installed
       registryEntry(req.modelId);

@@ -2,9 +2,19 @@
 // service worker and an offscreen document can each configure threads and wasm paths their own way.
 import * as ort from 'onnxruntime-web';
 
+/** The onnxruntime-web module; a host may pass another build of it (e.g. the WebGPU bundle, loaded only where used). */
+export type OrtModule = typeof ort;
+
+/** Where a session runs: onnxruntime-web's WebAssembly (CPU) or WebGPU execution provider. */
+export type ExecutionProvider = 'wasm' | 'webgpu';
+
 export interface RuntimeOptions {
   /** WebAssembly threads; 1 in a service worker (no Worker there), more only where cross-origin isolated. */
   numThreads?: number;
+  /** default 'wasm'; 'webgpu' needs `ort` to be a build with that provider (the host knows whether a GPU exists) */
+  executionProvider?: ExecutionProvider;
+  /** the onnxruntime-web module to create the session with; default: the one imported here */
+  ort?: OrtModule;
 }
 
 export type IntegerType = 'int64' | 'int32';
@@ -26,15 +36,19 @@ export class ModelSession {
     private readonly session: ort.InferenceSession,
     readonly inputs: readonly TensorInput[],
     readonly outputNames: readonly string[],
+    private readonly runtime: OrtModule,
+    readonly executionProvider: ExecutionProvider,
   ) {}
 
   static async create(bytes: Uint8Array, options: RuntimeOptions = {}): Promise<ModelSession> {
-    if (options.numThreads !== undefined) ort.env.wasm.numThreads = options.numThreads;
+    const runtime = options.ort ?? ort;
+    const executionProvider = options.executionProvider ?? 'wasm';
+    if (options.numThreads !== undefined) runtime.env.wasm.numThreads = options.numThreads;
     let session: ort.InferenceSession;
     try {
-      session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+      session = await runtime.InferenceSession.create(bytes, { executionProviders: [executionProvider], graphOptimizationLevel: 'all' });
     } catch (err) {
-      throw new Error(`the ONNX model could not be loaded: ${errorMessage(err)}`);
+      throw new Error(`the ONNX model could not be loaded${executionProvider === 'wasm' ? '' : ` with ${executionProvider}`}: ${errorMessage(err)}`);
     }
     const inputs = session.inputMetadata.map((meta): TensorInput => {
       const type = meta.isTensor ? meta.type : undefined;
@@ -43,7 +57,7 @@ export class ModelSession {
       }
       return { name: meta.name, type };
     });
-    return new ModelSession(session, inputs, session.outputNames);
+    return new ModelSession(session, inputs, session.outputNames, runtime, executionProvider);
   }
 
   hasInput(name: string): boolean {
@@ -61,7 +75,8 @@ export class ModelSession {
       if (!values) throw new Error(`no values for model input "${input.name}"`);
       if (values.length !== batch * seqLen) throw new Error(`input "${input.name}" has ${values.length} values, expected ${batch * seqLen}`);
       const data = input.type === 'int64' ? BigInt64Array.from(values, (v) => BigInt(v)) : values;
-      ortFeeds[input.name] = new ort.Tensor(input.type, data, [batch, seqLen]);
+      // the tensor class of the session's own onnxruntime-web build (another build's tensors are not its own)
+      ortFeeds[input.name] = new this.runtime.Tensor(input.type, data, [batch, seqLen]);
     }
     const results = await this.session.run(ortFeeds, [...outputs]);
     const out: Record<string, FloatOutput> = {};

@@ -12,10 +12,13 @@ import * as ort from 'onnxruntime-web';
 import browser, { type Runtime } from 'webextension-polyfill';
 import { EngineHost } from '../background/engines.js';
 import { LocalInference, type Progress } from '../background/inference.js';
+import { readWindows, windowOptions } from '../engine/qa/pipeline.js';
+import { buildWindows, questionIds, tokenizeContext } from '../engine/qa/windows.js';
 import { toReply } from '../shared/messaging.js';
 import { modelSource } from '../shared/model-store.js';
 import { isOffscreenRequest, type OffscreenModelRef, type OffscreenProgress, type OffscreenReplies, type OffscreenRequest, type Reply } from '../shared/protocol.js';
 import { registryEntry } from '../shared/registry.js';
+import { Backends, probeWebGpu } from './webgpu.js';
 
 /** The threads the background asked for (?threads=N), used only where threads can work. */
 const requestedThreads = Math.max(1, Math.min(4, Number(new URL(location.href).searchParams.get('threads')) || 1));
@@ -23,13 +26,15 @@ const numThreads = globalThis.crossOriginIsolated ? requestedThreads : 1;
 
 /** The latest request's record and variant of each model */
 const refs = new Map<string, OffscreenModelRef>();
+/** WebGPU or WebAssembly per model (the request's backend setting and this device's adapter) */
+const backends = new Backends(numThreads);
 const engines = new EngineHost({
   numThreads,
   keepAlive: false,
   toLoad: async (modelId) => {
     const ref = refs.get(modelId);
     if (!ref) throw new Error(`no request has named the model "${modelId}"`);
-    return { source: await modelSource(registryEntry(modelId), ref.record), variant: ref.variant };
+    return backends.plan(ref, await modelSource(registryEntry(modelId), ref.record));
   },
 });
 const local = new LocalInference(engines, 'offscreen');
@@ -44,7 +49,7 @@ async function use(ref: OffscreenModelRef): Promise<void> {
     await engines.unload(ref.modelId);
     local.forget();
   }
-  refs.set(ref.modelId, { modelId: ref.modelId, record: ref.record, variant: ref.variant });
+  refs.set(ref.modelId, { modelId: ref.modelId, record: ref.record, variant: ref.variant, backend: ref.backend });
 }
 
 function progressFor(requestId: string): Progress {
@@ -80,16 +85,33 @@ async function handle(req: OffscreenRequest): Promise<OffscreenReplies[Offscreen
       local.forget();
       return { unloaded };
     }
-    case 'offscreen/status':
+    case 'offscreen/logits': {
+      await use(req);
+      return engines.run(`logits-${req.modelId}`, async () => {
+        const model = await engines.model(req.modelId);
+        model.require('qa');
+        const opts = windowOptions(model, {});
+        const ctx = tokenizeContext(model.tokenizer, req.context);
+        const [window] = buildWindows(questionIds(model.tokenizer, req.question, opts.maxQueryLength), ctx, opts, { cls: model.tokenizer.clsId, sep: model.tokenizer.sepId });
+        if (!window) throw new Error('the context gives no window');
+        const [logits] = await readWindows(model, [{ window, context: ctx, offset: 0 }], {});
+        return { executionProvider: model.session.executionProvider, onnxFile: model.onnxFile, start: [...logits.start], end: [...logits.end] };
+      });
+    }
+    case 'offscreen/status': {
+      const loadedModels = [...refs.keys()].filter((id) => engines.isLoaded(id));
       return {
         crossOriginIsolated: globalThis.crossOriginIsolated,
         requestedThreads,
         // what onnxruntime-web was set to (it is set when the first model loads)
         numThreads: ort.env.wasm.numThreads ?? numThreads,
         hardwareConcurrency: navigator.hardwareConcurrency,
-        loadedModels: [...refs.keys()].filter((id) => engines.isLoaded(id)),
+        loadedModels,
         onnxFiles: await engines.onnxFiles(),
+        backends: backends.status(loadedModels),
+        webGpu: req.probeWebGpu ? await probeWebGpu() : undefined,
       };
+    }
   }
 }
 

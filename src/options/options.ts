@@ -1,4 +1,5 @@
 // The options page: models (download, remove, import a folder), storage, the hub, default models, privacy.
+import { sendToBackground } from '../shared/messaging.js';
 import type { ModelTask } from '../shared/protocol.js';
 import { REGISTRY, approxBytes } from '../shared/registry.js';
 import { DEFAULT_SETTINGS, checkHubUrl, getSettings, updateSettings, type Settings } from '../shared/settings.js';
@@ -150,10 +151,32 @@ function setupDefaults(): void {
   renderQaChoices(pickQa);
   sentiment.addEventListener('change', () => void save({ sentimentModelId: sentiment.value }, nextOpen));
   zeroShot.addEventListener('change', () => void save({ zeroShotModelId: zeroShot.value }, nextOpen));
+  const backend = byId<HTMLSelectElement>('backend');
+  backend.value = settings.backend;
+  backend.addEventListener('change', () => {
+    void save({ backend: backend.value as Settings['backend'] }, 'Saved. The next question or classification runs with it.').then(renderBackend);
+  });
   precision.addEventListener('change', () => {
     // the cards say which file each model runs: ask the background again
     void save({ precision: precision.value as Settings['precision'] }, 'Saved. The next question or classification runs with it.').then(() => store.refresh());
   });
+}
+
+let backendSeq = 0;
+/** "Running on: WebGPU (adapter: …)" / "Running on: WebAssembly: no WebGPU adapter", as the background sees it. */
+async function renderBackend(): Promise<void> {
+  const seq = ++backendSeq;
+  const out = byId('backend-status');
+  let text: string;
+  try {
+    const { choice } = await sendToBackground({ type: 'backend/status' });
+    text = `Running on: ${choice.text}`;
+    out.dataset.backend = choice.backend;
+  } catch (err) {
+    text = `Running on: unknown (${errorText(err)})`;
+    delete out.dataset.backend;
+  }
+  if (seq === backendSeq) out.textContent = text;
 }
 
 function setupHub(): void {
@@ -203,6 +226,7 @@ async function main(): Promise<void> {
   store.listen();
   setupDefaults();
   setupHub();
+  void renderBackend();
   await store.refresh();
 }
 

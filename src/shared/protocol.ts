@@ -3,6 +3,7 @@
 import type { LabelScore } from '../engine/classify.js';
 import type { OnnxVariant } from '../engine/onnx-files.js';
 import type { Passage } from '../engine/qa/document.js';
+import type { AdapterProbe, BackendChoice, BackendSetting } from './backend.js';
 import type { LanguageGuess } from './language.js';
 
 export type ModelTask = 'qa' | 'zero-shot' | 'classify';
@@ -242,6 +243,17 @@ export interface TabInfoReply {
   selectionLength: number;
 }
 
+/** The options page asks where models run now (WebGPU or WebAssembly) and why. */
+export interface BackendStatusRequest {
+  type: 'backend/status';
+}
+
+export interface BackendStatusReply {
+  setting: BackendSetting;
+  /** for the QA model: what runs it (after it loaded under this setting), else what would */
+  choice: BackendChoice;
+}
+
 export interface HighlightRequest {
   type: 'qa/highlight';
   tabId: number;
@@ -262,7 +274,8 @@ export type BackgroundRequest =
   | ModelImportedRequest
   | ModelPrewarmRequest
   | TabInfoRequest
-  | HighlightRequest;
+  | HighlightRequest
+  | BackendStatusRequest;
 
 /** The reply type of each request. */
 export interface BackgroundReplies {
@@ -278,6 +291,7 @@ export interface BackgroundReplies {
   'models/prewarm': { loading: boolean };
   'tab/info': TabInfoReply;
   'qa/highlight': HighlightReply;
+  'backend/status': BackendStatusReply;
 }
 
 // ---- requests from the background to a tab's content script ----
@@ -385,6 +399,8 @@ export interface OffscreenModelRef {
   modelId: string;
   record: ModelRecord;
   variant: OnnxVariant;
+  /** the backend setting (default 'auto'): the document runs the model on WebGPU (its fp32 file) or WebAssembly */
+  backend?: BackendSetting;
 }
 
 export interface OffscreenQaRequest extends OffscreenModelRef {
@@ -433,6 +449,25 @@ export interface OffscreenUnloadRequest {
 
 export interface OffscreenStatusRequest {
   type: 'offscreen/status';
+  /** also probe for a WebGPU adapter (the options page's backend line) */
+  probeWebGpu?: boolean;
+}
+
+/**
+ * Diagnostic (end-to-end tests): the loaded model's start/end logits for the first window of a question over a
+ * context, with the backend that computed them.
+ */
+export interface OffscreenLogitsRequest extends OffscreenModelRef {
+  type: 'offscreen/logits';
+  question: string;
+  context: string;
+}
+
+export interface OffscreenLogitsReply {
+  executionProvider: string;
+  onnxFile: string;
+  start: number[];
+  end: number[];
 }
 
 export interface OffscreenStatusReply {
@@ -444,9 +479,12 @@ export interface OffscreenStatusReply {
   loadedModels: string[];
   /** the ONNX file each loaded model runs, by model id */
   onnxFiles: Record<string, string>;
+  /** where each loaded model runs and why, under which setting; the adapter probe when asked for (probeWebGpu) */
+  backends?: Record<string, BackendChoice & { setting: BackendSetting }>;
+  webGpu?: AdapterProbe;
 }
 
-export type OffscreenRequest = OffscreenQaRequest | OffscreenPrewarmRequest | OffscreenClassifyRequest | OffscreenCancelRequest | OffscreenUnloadRequest | OffscreenStatusRequest;
+export type OffscreenRequest = OffscreenQaRequest | OffscreenPrewarmRequest | OffscreenClassifyRequest | OffscreenCancelRequest | OffscreenUnloadRequest | OffscreenStatusRequest | OffscreenLogitsRequest;
 
 export interface OffscreenReplies {
   'offscreen/qa': DocumentAnswers;
@@ -455,6 +493,7 @@ export interface OffscreenReplies {
   'offscreen/cancel': { cancelled: boolean };
   'offscreen/unload': { unloaded: boolean };
   'offscreen/status': OffscreenStatusReply;
+  'offscreen/logits': OffscreenLogitsReply;
 }
 
 /** Offscreen document -> background: progress of a request, relayed to the pages as an event/progress. */
@@ -467,14 +506,15 @@ export interface OffscreenProgress {
   message: string;
 }
 
-const OFFSCREEN_TYPES: ReadonlySet<string> = new Set<OffscreenRequest['type']>(['offscreen/qa', 'offscreen/prewarm', 'offscreen/classify', 'offscreen/cancel', 'offscreen/unload', 'offscreen/status']);
+const OFFSCREEN_TYPES: ReadonlySet<string> = new Set<OffscreenRequest['type']>(['offscreen/qa', 'offscreen/prewarm', 'offscreen/classify', 'offscreen/cancel', 'offscreen/unload', 'offscreen/status', 'offscreen/logits']);
 
 export function isOffscreenRequest(msg: unknown): msg is OffscreenRequest {
   if (typeof msg !== 'object' || msg === null) return false;
   const m = msg as Record<string, unknown>;
   if (typeof m.type !== 'string' || !OFFSCREEN_TYPES.has(m.type)) return false;
   const str = (k: string) => typeof m[k] === 'string';
-  const ref = () => str('modelId') && typeof m.record === 'object' && m.record !== null && (m.variant === 'fp32' || m.variant === 'quantized');
+  const ref = () =>
+    str('modelId') && typeof m.record === 'object' && m.record !== null && (m.variant === 'fp32' || m.variant === 'quantized') && (m.backend === undefined || m.backend === 'auto' || m.backend === 'webgpu' || m.backend === 'wasm');
   switch (m.type as OffscreenRequest['type']) {
     case 'offscreen/qa':
       return ref() && str('requestId') && str('cacheKey') && str('text') && Array.isArray(m.passages) && str('question') && Number.isInteger(m.topK);
@@ -488,6 +528,8 @@ export function isOffscreenRequest(msg: unknown): msg is OffscreenRequest {
       return str('modelId');
     case 'offscreen/status':
       return true;
+    case 'offscreen/logits':
+      return ref() && str('question') && str('context');
   }
 }
 
@@ -514,6 +556,7 @@ const BACKGROUND_TYPES: ReadonlySet<string> = new Set<BackgroundRequest['type']>
   'models/prewarm',
   'tab/info',
   'qa/highlight',
+  'backend/status',
 ]);
 
 /** Shape check for what arrives at the background (types and required fields, not just the tag). */
@@ -551,6 +594,8 @@ export function isBackgroundRequest(msg: unknown): msg is BackgroundRequest {
       return int('tabId');
     case 'qa/highlight':
       return int('tabId') && str('snapshotId') && int('start') && int('end');
+    case 'backend/status':
+      return true;
   }
 }
 

@@ -1,6 +1,7 @@
 // The settings' shape, defaults, and how a stored object (possibly written by an older version) becomes a valid
 // Settings. No browser API here, so Node tests check the migration; settings.ts keeps them in storage.
 import { checkClassifyMode, checkHubUrl, checkLabels, checkModelFor, type ModelRole } from './checks.js';
+import { BACKEND_SETTINGS, DEFAULT_BACKEND, checkBackendSetting, type BackendSetting } from './backend.js';
 import { PRECISIONS, checkPrecision } from './precision.js';
 import type { ClassifyMode, ModelTask, Precision } from './protocol.js';
 import { REGISTRY } from './registry.js';
@@ -21,6 +22,8 @@ export interface Settings {
   multiLabel: boolean;
   /** which weights run where a model has both: int8 (about 2x faster) or fp32 (the published weights) */
   precision: Precision;
+  /** where Chrome's offscreen document runs models: WebGPU where a hardware adapter exists ('auto'), or one forced */
+  backend: BackendSetting;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -32,6 +35,7 @@ export const DEFAULT_SETTINGS: Settings = {
   zeroShotLabels: ['positive', 'negative', 'neutral'],
   multiLabel: false,
   precision: 'int8',
+  backend: DEFAULT_BACKEND,
 };
 
 export type TaskOf = (id: string) => ModelTask | undefined;
@@ -79,6 +83,8 @@ export function normalizeSettings(stored: unknown, taskOf: TaskOf = registryTask
     zeroShotLabels: Array.isArray(s.zeroShotLabels) && s.zeroShotLabels.every((l) => typeof l === 'string') ? valid(s.zeroShotLabels, checkLabels, d.zeroShotLabels) : d.zeroShotLabels,
     multiLabel: typeof s.multiLabel === 'boolean' ? s.multiLabel : d.multiLabel,
     precision: PRECISIONS.includes(s.precision as Precision) ? (s.precision as Precision) : d.precision,
+    // settings stored before this setting existed have none: 'auto'
+    backend: BACKEND_SETTINGS.includes(s.backend as BackendSetting) ? (s.backend as BackendSetting) : d.backend,
   };
   for (const [role, key] of MODEL_KEYS) out[key] = valid(s[key], (id: unknown) => checkModelFor(role, id, taskOf), d[key]);
   return out;
@@ -90,6 +96,7 @@ export function checkSettingsPatch(patch: Partial<Settings>, taskOf: TaskOf = re
   if (patch.hubBaseUrl !== undefined) out.hubBaseUrl = checkHubUrl(patch.hubBaseUrl);
   if (patch.zeroShotLabels !== undefined) out.zeroShotLabels = checkLabels(patch.zeroShotLabels);
   if (patch.precision !== undefined) out.precision = checkPrecision(patch.precision);
+  if (patch.backend !== undefined) out.backend = checkBackendSetting(patch.backend);
   if (patch.classifyMode !== undefined) out.classifyMode = checkClassifyMode(patch.classifyMode);
   if (patch.multiLabel !== undefined && typeof patch.multiLabel !== 'boolean') throw new Error('multiLabel must be true or false');
   for (const [role, key] of MODEL_KEYS) if (patch[key] !== undefined) out[key] = checkModelFor(role, patch[key], taskOf);

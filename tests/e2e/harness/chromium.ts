@@ -14,6 +14,10 @@ export interface LaunchChromiumOptions {
   /** a profile to reuse (kept on close); default: a fresh temporary profile, deleted on close */
   userDataDir?: string;
   headless?: boolean;
+  /** more command-line switches, e.g. --enable-unsafe-webgpu (SwiftShader's software WebGPU adapter) */
+  args?: string[];
+  /** leave out --disable-gpu, so a hardware GPU (WebGPU adapter) can be used: the bench's WebGPU section */
+  gpu?: boolean;
 }
 
 export interface RecordedRequest {
@@ -88,11 +92,12 @@ export async function launchChromium(options: LaunchChromiumOptions = {}): Promi
       `--disable-extensions-except=${extensionDir}`,
       `--load-extension=${extensionDir}`,
       '--no-sandbox',
-      '--disable-gpu',
+      ...(options.gpu ? [] : ['--disable-gpu']),
       '--no-first-run',
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      ...(options.args ?? []),
     ],
   });
   try {
