@@ -7,6 +7,7 @@ import browser from 'webextension-polyfill';
 import { LensModel, type ModelSource, type OnnxVariant } from '../engine/model.js';
 import { loadPlan, modelSource } from '../shared/model-store.js';
 import { registryEntry } from '../shared/registry.js';
+import { mark } from '../shared/timeline.js';
 
 interface Job {
   requestId: string;
@@ -37,6 +38,8 @@ export interface EngineHostOptions {
   toLoad?: (modelId: string) => Promise<ModelToLoad>;
   /** keep the background alive while work is pending (default true; an offscreen document has no idle timer) */
   keepAlive?: boolean;
+  /** names this context's timeline marks (default 'worker') */
+  label?: string;
 }
 
 export class EngineHost {
@@ -65,7 +68,9 @@ export class EngineHost {
         // the other precision's session is released first: never two copies of one model in memory
         if (current) await current.model.then((m) => m.release()).catch(() => undefined);
         // One thread by default: a service worker cannot start Workers; proxy off for the same reason.
-        return LensModel.load(source, { numThreads: this.options.numThreads ?? 1, variant });
+        const label = this.options.label ?? 'worker';
+        mark(`${label}:load-start`);
+        return LensModel.load(source, { numThreads: this.options.numThreads ?? 1, variant, onStep: (step) => mark(`${label}:load-${step}`) });
       })(),
     };
     this.models.set(modelId, loading);

@@ -4,6 +4,7 @@ import type { LabelScore } from '../engine/classify.js';
 import type { OnnxVariant } from '../engine/onnx-files.js';
 import type { Passage } from '../engine/qa/document.js';
 import type { LanguageGuess } from './language.js';
+import type { TimelineMark } from './timeline.js';
 
 export type ModelTask = 'qa' | 'zero-shot' | 'classify';
 
@@ -134,6 +135,8 @@ export interface AskReply {
   partial?: PartialRead;
   /** the text does not read as English (the models are trained on English): the popup says so */
   language?: LanguageGuess;
+  /** diagnostics, never shown: when the background and the offscreen document reached each step (src/shared/timeline.ts) */
+  timeline?: TimelineMark[];
 }
 
 /**
@@ -399,6 +402,8 @@ export interface DocumentAnswers {
   noAnswerScore: number;
   windowsRead: number;
   windowsTotal: number;
+  /** diagnostics: the marks of the context that answered (src/shared/timeline.ts) */
+  timeline?: TimelineMark[];
 }
 
 export interface OffscreenClassifyRequest extends OffscreenModelRef {
@@ -421,6 +426,18 @@ export interface OffscreenUnloadRequest {
 
 export interface OffscreenStatusRequest {
   type: 'offscreen/status';
+  /** also measure the document's memory (slow: performance.measureUserAgentSpecificMemory waits for a GC) */
+  memory?: boolean;
+}
+
+/** The offscreen document's memory (the bench's growth check); a figure the browser does not give is a reason string. */
+export interface OffscreenMemory {
+  /** performance.measureUserAgentSpecificMemory(): the document, its workers (WebAssembly threads) and their WebAssembly memory */
+  uaSpecificBytes: number | string;
+  /** performance.memory.usedJSHeapSize (Chrome; coarse unless precise memory info is on) */
+  jsHeapUsedBytes: number | string;
+  /** prepared pages kept for follow-up questions */
+  preparedPages: number;
 }
 
 export interface OffscreenStatusReply {
@@ -432,6 +449,8 @@ export interface OffscreenStatusReply {
   loadedModels: string[];
   /** the ONNX file each loaded model runs, by model id */
   onnxFiles: Record<string, string>;
+  /** when the request asked for it */
+  memory?: OffscreenMemory;
 }
 
 export type OffscreenRequest = OffscreenQaRequest | OffscreenPrewarmRequest | OffscreenClassifyRequest | OffscreenCancelRequest | OffscreenUnloadRequest | OffscreenStatusRequest;
