@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CheckpointSection } from './checkpoint.js';
 import type { CurvePoint, PageQaResult } from './node.js';
+import { pageQaSampleGoalRows, pageQaSampleSection } from './page-qa-report.js';
 import type { Stats } from './stats.js';
 
 export interface PerWindowSection {
@@ -222,6 +223,7 @@ export function renderReport(r: BenchResults): string {
   lines.push(goalRow('transformers.js / Lens, page QA end to end (same int8 model, 1 thread each)', ratio(tjs, lens1), '>= 1.5x', tjs === undefined || lens1 === undefined ? undefined : tjs / lens1 >= 1.5));
   lines.push(goalRow('transformers.js (1 thread) / Lens default (2 threads), page QA end to end', ratio(tjs, warm), '>= 1.5x', tjs === undefined || warm === undefined ? undefined : tjs / warm >= 1.5));
   lines.push(goalRow('first answer after the background starts (model cached)', ms(cold), '<= 2.5 s', cold === undefined ? undefined : cold <= 2500, cold === undefined ? '' : `${(cold / 2500).toFixed(2)}x the target`));
+  lines.push(...pageQaSampleGoalRows(r, goalRow));
   lines.push('');
 
   const limits = limitsSection(r);
@@ -247,6 +249,8 @@ export function renderReport(r: BenchResults): string {
     if (r.browser?.transformersJs?.pageQa?.note) lines.push('', r.browser.transformersJs.pageQa.note);
     lines.push('');
   }
+
+  lines.push(...pageQaSampleSection(r));
 
   if (r.retrievalCurve?.length) {
     lines.push('## Retrieve-then-read trade-off', '', '![recall vs reading time](performance-curve.svg)', '');
