@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CheckpointSection } from './checkpoint.js';
 import type { CurvePoint, PageQaResult } from './node.js';
+import { pageQaSampleGoalRows, pageQaSampleSection } from './page-qa-report.js';
 import type { Stats } from './stats.js';
 import { webGpuSection, type WebGpuBench } from './webgpu.js';
 
@@ -227,6 +228,7 @@ export function renderReport(r: BenchResults): string {
   const ex = r.browser?.extraction;
   lines.push(goalRow(`page extraction, ${ex ? `${ex.elements.toLocaleString('en')}-element page (${Math.round(ex.chars / 1000)}k characters read, ${ex.reading})` : '10,000-element page'}, Chromium (median)`, ms(ex?.ms.median), '<= 300 ms', ex === undefined ? undefined : ex.ms.median <= 300, ex === undefined ? '' : `${(ex.ms.median / 300).toFixed(2)}x the target`));
   lines.push(goalRow('first answer after the background starts (model cached)', ms(cold), '<= 2.5 s', cold === undefined ? undefined : cold <= 2500, cold === undefined ? '' : `${(cold / 2500).toFixed(2)}x the target`));
+  lines.push(...pageQaSampleGoalRows(r, goalRow));
   lines.push('');
 
   const limits = limitsSection(r);
@@ -252,6 +254,8 @@ export function renderReport(r: BenchResults): string {
     if (r.browser?.transformersJs?.pageQa?.note) lines.push('', r.browser.transformersJs.pageQa.note);
     lines.push('');
   }
+
+  lines.push(...pageQaSampleSection(r));
 
   if (r.retrievalCurve?.length) {
     lines.push('## Retrieve-then-read trade-off', '', '![recall vs reading time](performance-curve.svg)', '');

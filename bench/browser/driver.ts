@@ -24,10 +24,11 @@ import { SQUAD_DIR } from '../../tests/helpers/shared-data.js';
 import { benchExtraction, type ExtractionBench } from './extraction.js';
 import type { WebGpuBench } from '../webgpu.js';
 import { benchWebGpu } from './webgpu.js';
+import type { PageQaSample } from './page-qa-sample.js';
 import type { BenchPageGlobals, EngineBenchOptions, MemoryReport, EngineBenchResult, Stats, TjsBenchOptions, TjsBenchResult, TjsQaOptions, TjsQaResult } from './types.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const QA_MODEL_ID = 'mobilebert-squad2';
+export const QA_MODEL_ID = 'mobilebert-squad2';
 const QA_REPO = 'csarron/mobilebert-uncased-squad-v2';
 /** A registry model published as model.safetensors only: its install builds the graph in the service worker. */
 const CHECKPOINT_MODEL_ID = 'mobilebert-sst2';
@@ -150,6 +151,8 @@ export type BrowserBenchResult = {
   extraction: ExtractionBench;
   /** a full-size model.safetensors installed through the extension: its phases, from the progress events */
   checkpointInstall?: { downloadMs: number; buildMs: number; int8Ms: number; totalMs: number };
+  /** page QA over a large seeded sample, the cold-start breakdown and memory growth (page-qa-sample.ts) */
+  pageQaSample?: PageQaSample;
 };
 
 /**
@@ -206,7 +209,7 @@ function dirFiles(dir: string): Array<{ path: string; bytes: number }> {
 const total = (files: Array<{ bytes: number }>) => files.reduce((s, f) => s + f.bytes, 0);
 
 /** registryFile: LENS_REGISTRY, the registry pinned to the bench's hub tree (its random-weight files are not the real ones) */
-function viteBuild(outDir: string, bench: boolean, log: (s: string) => void, registryFile?: string): Promise<void> {
+export function viteBuild(outDir: string, bench: boolean, log: (s: string) => void, registryFile?: string): Promise<void> {
   log(`building the extension${bench ? ' with the bench pages' : ''} into ${outDir}...`);
   return new Promise((ok, fail) => {
     const child = spawn(process.execPath, [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--mode', 'chrome', '--logLevel', 'warn'], {
@@ -224,7 +227,7 @@ function viteBuild(outDir: string, bench: boolean, log: (s: string) => void, reg
  * registry lists it) and onnx/model.onnx (as transformers.js looks for it), symlinks to the folder's files,
  * plus a generated tokenizer.json for transformers.js.
  */
-function makeHubTree(modelDir: string, hubDir: string, int8Dir?: string, checkpointDir?: string): string {
+export function makeHubTree(modelDir: string, hubDir: string, int8Dir?: string, checkpointDir?: string): string {
   const base = join(hubDir, QA_REPO, 'resolve', QA_REVISION);
   rmSync(hubDir, { recursive: true, force: true });
   if (checkpointDir) {
@@ -265,7 +268,7 @@ interface AskReplyLite {
   ms: number;
 }
 
-async function send<T>(page: Page, msg: unknown): Promise<{ ms: number; value: T }> {
+export async function send<T>(page: Page, msg: unknown): Promise<{ ms: number; value: T }> {
   const { ms, reply } = await page.evaluate(async (m) => {
     const t = performance.now();
     const r = (await (globalThis as unknown as ChromeRuntime).chrome.runtime.sendMessage(m)) as unknown;
@@ -332,6 +335,8 @@ export async function benchBrowser(options: BrowserBenchOptions): Promise<Browse
     const install = await send<unknown>(options_, { type: 'models/download', modelId: QA_MODEL_ID });
     log(`installed in ${install.ms.toFixed(0)} ms`);
     const checkpointInstall = options.checkpointDir ? await timeCheckpointInstall(options_, log) : undefined;
+    // page QA over >= 200 questions of all 48 articles, cold-start breakdown, memory growth (BENCH_PAGEQA_SAMPLE=0 skips)
+    const pageQaSample = process.env.BENCH_PAGEQA_SAMPLE === '0' ? undefined : await (await import('./page-qa-sample.js')).samplePageQa({ lens, server, asker: options_ }, data, { log });
     if (process.env.BENCH_THREADS) await options_.evaluate((t) => (globalThis as unknown as { chrome: { storage: { local: { set(v: object): Promise<void> } } } }).chrome.storage.local.set({ 'lens.threads': t }), process.env.BENCH_THREADS);
 
     // the article pages, each in its own tab, and their questions
@@ -504,6 +509,7 @@ export async function benchBrowser(options: BrowserBenchOptions): Promise<Browse
       extraction,
       webgpu,
       ...(checkpointInstall ? { checkpointInstall } : {}),
+      ...(pageQaSample ? { pageQaSample } : {}),
     };
   } finally {
     await lens?.close();

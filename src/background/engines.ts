@@ -4,9 +4,10 @@
 // the other before loading. Inference jobs run one at a time, in order; each can be cancelled by its request
 // id, queued or running. While work is pending the background keeps itself alive.
 import browser from 'webextension-polyfill';
-import { LensModel, type ModelSource, type OnnxVariant } from '../engine/model.js';
+import { LensModel, type LoadStep, type ModelSource, type OnnxVariant } from '../engine/model.js';
 import { loadPlan, modelSource } from '../shared/model-store.js';
 import { registryEntry } from '../shared/registry.js';
+import { mark } from '../shared/timeline.js';
 
 interface Job {
   requestId: string;
@@ -20,7 +21,7 @@ export interface ModelToLoad {
   /** where it runs (the offscreen document's WebGPU choice); a change reloads the model like a changed variant */
   backend?: string;
   /** creates the model, saying what it loaded (a failed WebGPU session falls back to WebAssembly); default: LensModel.load on WebAssembly with this host's threads */
-  load?: () => Promise<{ model: LensModel; variant: OnnxVariant; backend: string }>;
+  load?: (onStep: (step: LoadStep) => void) => Promise<{ model: LensModel; variant: OnnxVariant; backend: string }>;
 }
 
 /** The model store's record and the precision setting (storage.local, which offscreen documents lack). */
@@ -42,6 +43,8 @@ export interface EngineHostOptions {
   toLoad?: (modelId: string) => Promise<ModelToLoad>;
   /** keep the background alive while work is pending (default true; an offscreen document has no idle timer) */
   keepAlive?: boolean;
+  /** names this context's timeline marks (default 'worker') */
+  label?: string;
 }
 
 export class EngineHost {
@@ -67,17 +70,20 @@ export class EngineHost {
     // keyed by what was asked for, then by what was loaded (a WebGPU session that failed fell back to WebAssembly),
     // so the next request's plan finds the model without loading it again
     const key: Omit<LoadedModel, 'model'> = { variant, backend };
+    const label = this.options.label ?? 'worker';
+    const onStep = (step: LoadStep) => mark(`${label}:load-${step}`);
     const model = (async () => {
       // the other precision's session is released first: never two copies of one model in memory
       if (current) await current.model.then((m) => m.release()).catch(() => undefined);
+      mark(`${label}:load-start`);
       if (load) {
-        const loaded = await load();
+        const loaded = await load(onStep);
         key.variant = loaded.variant;
         key.backend = loaded.backend;
         return loaded.model;
       }
       // One thread by default: a service worker cannot start Workers; proxy off for the same reason.
-      return LensModel.load(source, { numThreads: this.options.numThreads ?? 1, variant });
+      return LensModel.load(source, { numThreads: this.options.numThreads ?? 1, variant, onStep });
     })();
     const loading: LoadedModel = Object.assign(key, { model });
     this.models.set(modelId, loading);

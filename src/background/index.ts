@@ -5,6 +5,11 @@ import { EngineHost } from './engines.js';
 import { Installs } from './installs.js';
 import { createMenus, handleMenuClick } from './menus.js';
 import { listen } from './router.js';
+import { mark } from '../shared/timeline.js';
+
+// when this worker was started, and when its script (bundle included) had run: the first reply carries them
+mark('worker:origin', performance.timeOrigin);
+mark('worker:script');
 
 const engines = new EngineHost();
 const installs = new Installs(engines);

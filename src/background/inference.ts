@@ -18,6 +18,7 @@ import { installedModels, loadPlan } from '../shared/model-store.js';
 import { precisionInUse } from '../shared/precision.js';
 import { isOffscreenProgress, type BackendStatusReply, type DocumentAnswers, type OffscreenModelRef, type OffscreenReplies, type OffscreenRequest, type OffscreenStatusReply, type ProgressEvent, type Reply } from '../shared/protocol.js';
 import { getSettings } from '../shared/settings.js';
+import { mark, takeMarks } from '../shared/timeline.js';
 import type { EngineHost } from './engines.js';
 
 export const OFFSCREEN_PATH = 'src/offscreen/offscreen.html';
@@ -103,13 +104,17 @@ export class LocalInference implements Inference {
       // tokenizing and indexing is the slow step on a long page (~0.5 s per million characters): say so
       job.onProgress('index', 0, undefined, `Indexing ${job.text.length.toLocaleString('en-US')} characters`);
       entry = { text: job.text, model, doc: PreparedDocument.prepare(model.tokenizer, { text: job.text, passages: job.passages }) };
+      mark(`${this.where}:prepared`);
     }
     this.remember(job.cacheKey, entry);
     const result = await answerDocument(model, job.question, entry.doc, {
       topK: job.topK,
       windowBudget: job.windowBudget,
       signal: job.signal,
-      onProgress: (done, total) => job.onProgress('read', done, total, `Reading ${total} passage${total === 1 ? '' : 's'}`),
+      onProgress: (done, total) => {
+        mark(`${this.where}:windows-${done}`);
+        job.onProgress('read', done, total, `Reading ${total} passage${total === 1 ? '' : 's'}`);
+      },
     });
     return {
       answers: result.answers.map(({ text, start, end, score }) => ({ text, start, end, score })),
@@ -117,6 +122,7 @@ export class LocalInference implements Inference {
       noAnswerScore: result.noAnswerScore,
       windowsRead: result.windowsRead,
       windowsTotal: result.windowsTotal,
+      timeline: takeMarks(),
     };
   }
 
@@ -129,6 +135,11 @@ export class LocalInference implements Inference {
 
   async prewarm(modelId: string): Promise<void> {
     await this.engines.model(modelId);
+  }
+
+  /** How many pages are kept prepared (a bounded cache: the memory check reports it). */
+  get preparedPages(): number {
+    return this.prepared.size;
   }
 
   /** Drops prepared pages of a model that was unloaded. */
@@ -211,6 +222,8 @@ async function sendOffscreen<R extends OffscreenRequest>(request: R): Promise<Of
 
 let documentReady: Promise<OffscreenStatusReply> | undefined;
 let readyUrl: string | undefined;
+/** true while documentReady is still creating the document: a second caller waits for it instead of creating another */
+let documentPending = false;
 
 /** Creates the offscreen document for `threads` once (or again after it was closed) and checks it is isolated. */
 async function ensureDocument(threads: number): Promise<OffscreenStatusReply> {
@@ -218,16 +231,24 @@ async function ensureDocument(threads: number): Promise<OffscreenStatusReply> {
   if (!api?.offscreen) throw new OffscreenUnavailable('chrome.offscreen is not available');
   const path = `${OFFSCREEN_PATH}?threads=${threads}`;
   const url = api.runtime.getURL(path);
-  const open = await offscreenContexts();
-  if (documentReady && readyUrl === url && open.some((c) => c.documentUrl === url)) return documentReady;
+  if (documentReady && readyUrl === url) {
+    // being created (e.g. the prewarm of the same question): wait for it rather than create a second one
+    if (documentPending) return documentReady;
+    if ((await offscreenContexts()).some((c) => c.documentUrl === url)) return documentReady;
+  }
+  // no await from this check to documentPending = true: concurrent callers share one creation
+  if (documentReady && documentPending && readyUrl === url) return documentReady;
   const offscreen = api.offscreen;
   readyUrl = url;
   documentReady = (async () => {
+    const open = await offscreenContexts();
     try {
       if (!open.some((c) => c.documentUrl === url)) {
         // one offscreen document per extension: one with other threads is replaced
         if (open.length > 0) await offscreen.closeDocument();
+        mark('worker:offscreen-create');
         await offscreen.createDocument({ url: path, reasons: ['WORKERS'], justification: JUSTIFICATION });
+        mark('worker:offscreen-created');
       }
     } catch (err) {
       // created meanwhile by another request of this worker's previous life: fine if it is ours
@@ -245,17 +266,27 @@ async function ensureDocument(threads: number): Promise<OffscreenStatusReply> {
         await sleep(50);
       }
     }
+    mark('worker:offscreen-ready');
     if (!status.crossOriginIsolated) {
       await offscreen.closeDocument().catch(() => undefined);
       throw new OffscreenUnavailable('the offscreen document is not cross-origin isolated (no WebAssembly threads there)');
     }
     return status;
   })();
-  documentReady.catch(() => {
-    documentReady = undefined;
-    readyUrl = undefined;
-  });
-  return documentReady;
+  const created = documentReady;
+  documentPending = true;
+  created.then(
+    () => {
+      if (documentReady === created) documentPending = false;
+    },
+    () => {
+      if (documentReady !== created) return;
+      documentPending = false;
+      documentReady = undefined;
+      readyUrl = undefined;
+    },
+  );
+  return created;
 }
 
 export class OffscreenInference implements Inference {
@@ -280,9 +311,9 @@ export class OffscreenInference implements Inference {
     return (await this.forward({ type: 'offscreen/classify', ...ref, requestId, text, zeroShot }, job.signal)).scores;
   }
 
-  /** The document's status (creating it if needed); probeWebGpu: with the document's WebGPU adapter probe. */
-  status(probeWebGpu = false): Promise<OffscreenStatusReply> {
-    return ensureDocument(this.threads).then(() => sendOffscreen({ type: 'offscreen/status', probeWebGpu }));
+  /** The document's status (creating it if needed); probeWebGpu: with its WebGPU adapter probe; memory: also its memory (slow). */
+  status(options: { probeWebGpu?: boolean; memory?: boolean } = {}): Promise<OffscreenStatusReply> {
+    return ensureDocument(this.threads).then(() => sendOffscreen({ type: 'offscreen/status', ...options }));
   }
 
   private async forward<R extends OffscreenRequest & { requestId: string }>(request: R, signal: AbortSignal, onProgress?: Progress): Promise<OffscreenReplies[R['type']]> {
@@ -310,6 +341,7 @@ async function closeOffscreen(): Promise<void> {
   if (!offscreenSupported() || !api?.offscreen || (await offscreenContexts()).length === 0) return;
   documentReady = undefined;
   readyUrl = undefined;
+  documentPending = false;
   await api.offscreen.closeDocument();
 }
 
@@ -428,7 +460,7 @@ export async function backendStatus(engines: EngineHost): Promise<BackendStatusR
   }
   let status: OffscreenStatusReply;
   try {
-    status = await inference.offscreen.status(setting !== 'wasm');
+    status = await inference.offscreen.status({ probeWebGpu: setting !== 'wasm' });
   } catch (err) {
     return { setting, choice: noOffscreenChoice(`the offscreen document is not available (${err instanceof Error ? err.message : String(err)})`) };
   }
@@ -452,7 +484,7 @@ if (__LENS_BROWSER__ === 'chrome' && 'ServiceWorkerGlobalScope' in globalThis) {
   (globalThis as { lensInference?: unknown }).lensInference = {
     lastWhere: () => lastWhere,
     fallbackReason: () => fallbackReason,
-    offscreenStatus: async () => new OffscreenInference(threadsFor(await threadsSetting(), navigator.hardwareConcurrency)).status(),
+    offscreenStatus: async (memory?: boolean) => new OffscreenInference(threadsFor(await threadsSetting(), navigator.hardwareConcurrency)).status({ memory: memory === true }),
     // a model's raw start/end logits for a question's first window, computed where the offscreen document runs it
     offscreenLogits: async (modelId: string, question: string, context: string) => {
       await ensureDocument(threadsFor(await threadsSetting(), navigator.hardwareConcurrency));

@@ -8,6 +8,7 @@ import { broadcast } from '../shared/messaging.js';
 import { capPage, partialReadText } from '../shared/read-limit.js';
 import type { AskReply, AskRequest, HighlightReply, HighlightRequest, ProgressEvent, RequestStatusReply } from '../shared/protocol.js';
 import { getSettings } from '../shared/settings.js';
+import { mark, takeMarks } from '../shared/timeline.js';
 import type { EngineHost } from './engines.js';
 import { chooseInference } from './inference.js';
 import { askContent } from './tabs.js';
@@ -17,6 +18,9 @@ import { askContent } from './tabs.js';
 const active = new Set<string>();
 const finished: string[] = [];
 const FINISHED_KEPT = 50;
+
+// models this worker has asked to load ahead of a question (once per model and worker life)
+const prewarmed = new Set<string>();
 
 export function requestState(requestId: string): RequestStatusReply['state'] {
   if (active.has(requestId)) return 'running';
@@ -40,9 +44,19 @@ async function answerPage(engines: EngineHost, req: AskRequest): Promise<AskRepl
   if (!question) throw new Error('type a question first');
   if (question.length > 1000) throw new Error('the question is too long (1,000 characters at most)');
   const started = Date.now();
+  mark('worker:ask');
   const { qaModelId } = await getSettings();
   const progress = (phase: ProgressEvent['phase'], done: number, total: number | undefined, message: string) =>
     broadcast({ type: 'event/progress', requestId: req.requestId, phase, done, total, message });
+
+  // The first question of this worker's life: the model starts loading (and Chrome's offscreen document opening)
+  // while the content script reads the page, not after.
+  if (!prewarmed.has(qaModelId)) {
+    prewarmed.add(qaModelId);
+    chooseInference(engines)
+      .then((inference) => inference.prewarm(qaModelId))
+      .catch(() => prewarmed.delete(qaModelId));
+  }
 
   return engines.run(req.requestId, async (signal) => {
     progress('extract', 0, undefined, req.scope === 'selection' ? 'Reading your selection' : 'Reading the page');
@@ -52,6 +66,7 @@ async function answerPage(engines: EngineHost, req: AskRequest): Promise<AskRepl
       // e.g. a page of images only: nothing for the model to read, so it is not run
       return { scope: page.scope, snapshotId: page.snapshotId, reading: page.reading, answers: [], abstained: false, noAnswerScore: 0, windowsRead: 0, windowsTotal: 0, highlighted: false, ms: Date.now() - started, noText: true };
     }
+    mark('worker:extracted');
     if (page.partial) progress('extract', page.partial.read, page.partial.total, partialReadText(page.partial));
     const language = guessLanguage(page.text);
     // in this worker, or in Chrome's offscreen document with WebAssembly threads (see inference.ts)
@@ -92,6 +107,7 @@ async function answerPage(engines: EngineHost, req: AskRequest): Promise<AskRepl
       windowsTotal: result.windowsTotal,
       highlighted,
       ms: Date.now() - started,
+      timeline: [...takeMarks(), ...(result.timeline ?? [])].sort((a, b) => a.at - b.at),
       ...(page.partial ? { partial: page.partial } : {}),
       ...(language && !language.english ? { language } : {}),
     };

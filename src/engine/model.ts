@@ -2,7 +2,7 @@
 // (config.json, tokenizer files, an ONNX file) through a ModelSource, so the same code loads a folder on disk
 // (CLI), files in the extension package, Cache Storage or a download.
 import { BertTokenizer, Vocab, type BertTokenizerOptions } from './tokenizer/index.js';
-import { ModelSession, type RuntimeOptions, errorMessage } from './runtime.js';
+import { ModelSession, initRuntime, type RuntimeOptions, errorMessage } from './runtime.js';
 import { CHECKPOINT_FILE, buildOnnxFromCheckpointSync } from './graph/index.js';
 
 export interface ModelSource {
@@ -25,9 +25,13 @@ export interface ModelConfig {
   maxPositions: number;
 }
 
+/** The steps of a load, in order, as they complete (a diagnostic hook: where a cold start goes). */
+export type LoadStep = 'runtime' | 'onnx-read' | 'tokenizer' | 'session';
+
 export interface LoadOptions extends RuntimeOptions {
   /** which ONNX file to use; default: fp32, falling back to quantized when that is all there is */
   variant?: OnnxVariant;
+  onStep?: (step: LoadStep) => void;
 }
 
 export class LensModel {
@@ -41,11 +45,26 @@ export class LensModel {
   ) {}
 
   static async load(source: ModelSource, options: LoadOptions = {}): Promise<LensModel> {
+    // the WebAssembly runtime starts (compiles, starts its threads) while the files are read
+    // (the default WebAssembly build only: another build, e.g. WebGPU's, starts in ModelSession.create)
+    const usesDefaultRuntime = options.ort === undefined && (options.executionProvider ?? 'wasm') === 'wasm';
+    const runtime = (usesDefaultRuntime ? initRuntime(options) : Promise.resolve()).then(() => options.onStep?.('runtime'));
+    runtime.catch(() => undefined);
     const configJson = await readJson(source, 'config.json', true);
     const config = parseConfig(configJson, source.name);
+    // the ONNX file is read (I/O, off this thread for Cache Storage) while the vocabulary is parsed (CPU)
+    const onnx = readOnnx(source, options.variant, configJson).then((read) => {
+      options.onStep?.('onnx-read');
+      return read;
+    });
+    onnx.catch(() => undefined);
     const tokenizer = await loadTokenizer(source);
-    const { path, bytes } = await readOnnx(source, options.variant, configJson);
+    options.onStep?.('tokenizer');
+    const { path, bytes } = await onnx;
+    // a failed start is retried (and reported) by ModelSession.create
+    await runtime.catch(() => undefined);
     const session = await ModelSession.create(bytes, options);
+    options.onStep?.('session');
     try {
       const task = detectTask(session, source.name);
       if (!session.hasInput('input_ids')) throw new Error(`model ${source.name} has no "input_ids" input (inputs: ${session.inputs.map((i) => i.name).join(', ')})`);

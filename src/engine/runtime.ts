@@ -30,6 +30,31 @@ export interface FloatOutput {
   dims: number[];
 }
 
+// The smallest model onnxruntime-web accepts (one Identity node, float[1] -> float[1]), for initRuntime.
+const TINY_MODEL = new Uint8Array([
+  8, 8, 58, 55, 10, 16, 10, 1, 120, 18, 1, 121, 34, 8, 73, 100, 101, 110, 116, 105, 116, 121, 18, 1, 103, 90, 15, 10, 1, 120, 18, 10, 10, 8, 8, 1, 18, 4, 10, 2, 8, 1, 98, 15, 10,
+  1, 121, 18, 10, 10, 8, 8, 1, 18, 4, 10, 2, 8, 1, 66, 4, 10, 0, 16, 14,
+]);
+
+let runtimeReady: Promise<void> | undefined;
+
+/**
+ * Starts onnxruntime-web's WebAssembly runtime (fetching and compiling its module, starting its threads) without a
+ * model, so a host can do it while it reads the model's bytes. onnxruntime-web has no call for this alone: a
+ * session on a one-node model does it. Later sessions reuse the runtime; the thread count is fixed by the first call.
+ */
+export function initRuntime(options: RuntimeOptions = {}): Promise<void> {
+  runtimeReady ??= (async () => {
+    if (options.numThreads !== undefined) ort.env.wasm.numThreads = options.numThreads;
+    const session = await ort.InferenceSession.create(TINY_MODEL, { executionProviders: ['wasm'] });
+    await session.release();
+  })();
+  runtimeReady.catch(() => {
+    runtimeReady = undefined;
+  });
+  return runtimeReady;
+}
+
 /** A loaded ONNX model: created once from bytes, reused, released explicitly. */
 export class ModelSession {
   private constructor(
@@ -43,9 +68,11 @@ export class ModelSession {
   static async create(bytes: Uint8Array, options: RuntimeOptions = {}): Promise<ModelSession> {
     const runtime = options.ort ?? ort;
     const executionProvider = options.executionProvider ?? 'wasm';
-    if (options.numThreads !== undefined) runtime.env.wasm.numThreads = options.numThreads;
     let session: ort.InferenceSession;
     try {
+      // the default WebAssembly runtime may already be starting (initRuntime); another build (WebGPU) starts here
+      if (runtime === ort && executionProvider === 'wasm') await initRuntime(options);
+      else if (options.numThreads !== undefined) runtime.env.wasm.numThreads = options.numThreads;
       session = await runtime.InferenceSession.create(bytes, { executionProviders: [executionProvider], graphOptimizationLevel: 'all' });
     } catch (err) {
       throw new Error(`the ONNX model could not be loaded${executionProvider === 'wasm' ? '' : ` with ${executionProvider}`}: ${errorMessage(err)}`);

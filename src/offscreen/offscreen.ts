@@ -11,18 +11,32 @@
 import * as ort from 'onnxruntime-web';
 import browser, { type Runtime } from 'webextension-polyfill';
 import { EngineHost } from '../background/engines.js';
+import { initRuntime } from '../engine/runtime.js';
 import { LocalInference, type Progress } from '../background/inference.js';
 import { readWindows, windowOptions } from '../engine/qa/pipeline.js';
 import { buildWindows, questionIds, tokenizeContext } from '../engine/qa/windows.js';
 import { toReply } from '../shared/messaging.js';
 import { modelSource } from '../shared/model-store.js';
-import { isOffscreenRequest, type OffscreenModelRef, type OffscreenProgress, type OffscreenReplies, type OffscreenRequest, type Reply } from '../shared/protocol.js';
+import { isOffscreenRequest, type OffscreenMemory, type OffscreenModelRef, type OffscreenProgress, type OffscreenReplies, type OffscreenRequest, type Reply } from '../shared/protocol.js';
 import { registryEntry } from '../shared/registry.js';
 import { Backends, probeWebGpu } from './webgpu.js';
+import { mark } from '../shared/timeline.js';
+
+// when this document was created, and when its script (bundle included) had run: the first reply carries them
+mark('offscreen:origin', performance.timeOrigin);
+mark('offscreen:script');
 
 /** The threads the background asked for (?threads=N), used only where threads can work. */
 const requestedThreads = Math.max(1, Math.min(4, Number(new URL(location.href).searchParams.get('threads')) || 1));
 const numThreads = globalThis.crossOriginIsolated ? requestedThreads : 1;
+
+// This document exists to run a model: its WebAssembly runtime (14 MB to compile, threads to start) starts now,
+// while the background sends the first request and the model file is read, not after.
+mark('offscreen:runtime-start');
+initRuntime({ numThreads }).then(
+  () => mark('offscreen:runtime-ready'),
+  () => undefined, // the model load retries and reports it
+);
 
 /** The latest request's record and variant of each model */
 const refs = new Map<string, OffscreenModelRef>();
@@ -31,6 +45,7 @@ const backends = new Backends(numThreads);
 const engines = new EngineHost({
   numThreads,
   keepAlive: false,
+  label: 'offscreen',
   toLoad: async (modelId) => {
     const ref = refs.get(modelId);
     if (!ref) throw new Error(`no request has named the model "${modelId}"`);
@@ -110,9 +125,24 @@ async function handle(req: OffscreenRequest): Promise<OffscreenReplies[Offscreen
         onnxFiles: await engines.onnxFiles(),
         backends: backends.status(loadedModels),
         webGpu: req.probeWebGpu ? await probeWebGpu() : undefined,
+        ...(req.memory ? { memory: await measureMemory() } : {}),
       };
     }
   }
+}
+
+/** This document's memory, for the bench's growth check (never on a user's path). */
+async function measureMemory(): Promise<OffscreenMemory> {
+  const perf = performance as Performance & { memory?: { usedJSHeapSize: number }; measureUserAgentSpecificMemory?: () => Promise<{ bytes: number }> };
+  let uaSpecificBytes: number | string = 'unavailable: performance.measureUserAgentSpecificMemory needs a cross-origin-isolated document';
+  if (globalThis.crossOriginIsolated && perf.measureUserAgentSpecificMemory) {
+    try {
+      uaSpecificBytes = (await perf.measureUserAgentSpecificMemory()).bytes;
+    } catch (err) {
+      uaSpecificBytes = `unavailable: ${err instanceof Error ? err.message : String(err)}`;
+    }
+  }
+  return { uaSpecificBytes, jsHeapUsedBytes: perf.memory?.usedJSHeapSize ?? 'unavailable: no performance.memory', preparedPages: local.preparedPages };
 }
 
 /**

@@ -4,7 +4,7 @@
 // is to run on WebGPU: a device without an adapter never loads it. If creating the WebGPU session fails, the model
 // is loaded on WebAssembly and the reason is kept for the options page (and that model is not tried again on
 // WebGPU until the setting changes or the document is recreated).
-import { LensModel, type ModelSource, type OnnxVariant } from '../engine/model.js';
+import { LensModel, type LoadStep, type ModelSource, type OnnxVariant } from '../engine/model.js';
 import { errorMessage, type OrtModule } from '../engine/runtime.js';
 import { chooseBackend, webGpuFailed, type AdapterProbe, type BackendChoice, type BackendSetting } from '../shared/backend.js';
 import { precisionInUse } from '../shared/precision.js';
@@ -72,7 +72,7 @@ export interface LoadPlan {
   source: ModelSource;
   variant: OnnxVariant;
   backend: string;
-  load: () => Promise<{ model: LensModel; variant: OnnxVariant; backend: string }>;
+  load: (onStep?: (step: LoadStep) => void) => Promise<{ model: LensModel; variant: OnnxVariant; backend: string }>;
 }
 
 /** Where each model runs and why, with the setting it was decided under. */
@@ -96,7 +96,7 @@ export class Backends {
     let choice = chooseBackend(setting, probe, hasFp32);
     if (choice.backend === 'webgpu' && failed?.setting === setting) choice = failed.choice;
     else if (failed && failed.setting !== setting) this.failed.delete(ref.modelId);
-    const wasm = async () => ({ model: await LensModel.load(source, { numThreads: this.numThreads, variant: ref.variant }), variant: ref.variant, backend: 'wasm' });
+    const wasm = async (onStep?: (step: LoadStep) => void) => ({ model: await LensModel.load(source, { numThreads: this.numThreads, variant: ref.variant, onStep }), variant: ref.variant, backend: 'wasm' });
     if (choice.backend === 'wasm') {
       this.chosen.set(ref.modelId, { ...choice, setting });
       return { source, variant: ref.variant, backend: 'wasm', load: wasm };
@@ -105,11 +105,11 @@ export class Backends {
       source,
       variant: 'fp32',
       backend: 'webgpu',
-      load: async () => {
+      load: async (onStep) => {
         try {
           const ort = await (this.deps.loadOrt ?? loadWebGpuOrt)();
           // one WebAssembly thread: the GPU does the work; more threads would only start Workers for nothing
-          const model = await LensModel.load(source, { numThreads: 1, variant: 'fp32', executionProvider: 'webgpu', ort });
+          const model = await LensModel.load(source, { numThreads: 1, variant: 'fp32', executionProvider: 'webgpu', ort, onStep });
           this.chosen.set(ref.modelId, { ...choice, setting });
           return { model, variant: 'fp32' as const, backend: 'webgpu' };
         } catch (err) {
@@ -117,7 +117,7 @@ export class Backends {
           console.warn(`Lens: ${fallback.text}`);
           this.failed.set(ref.modelId, { setting, choice: fallback });
           this.chosen.set(ref.modelId, { ...fallback, setting });
-          return wasm();
+          return wasm(onStep);
         }
       },
     };

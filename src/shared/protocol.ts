@@ -5,6 +5,7 @@ import type { OnnxVariant } from '../engine/onnx-files.js';
 import type { Passage } from '../engine/qa/document.js';
 import type { AdapterProbe, BackendChoice, BackendSetting } from './backend.js';
 import type { LanguageGuess } from './language.js';
+import type { TimelineMark } from './timeline.js';
 
 export type ModelTask = 'qa' | 'zero-shot' | 'classify';
 
@@ -137,6 +138,8 @@ export interface AskReply {
   partial?: PartialRead;
   /** the text does not read as English (the models are trained on English): the popup says so */
   language?: LanguageGuess;
+  /** diagnostics, never shown: when the background and the offscreen document reached each step (src/shared/timeline.ts) */
+  timeline?: TimelineMark[];
 }
 
 /**
@@ -427,6 +430,8 @@ export interface DocumentAnswers {
   noAnswerScore: number;
   windowsRead: number;
   windowsTotal: number;
+  /** diagnostics: the marks of the context that answered (src/shared/timeline.ts) */
+  timeline?: TimelineMark[];
 }
 
 export interface OffscreenClassifyRequest extends OffscreenModelRef {
@@ -449,6 +454,8 @@ export interface OffscreenUnloadRequest {
 
 export interface OffscreenStatusRequest {
   type: 'offscreen/status';
+  /** also measure the document's memory (slow: performance.measureUserAgentSpecificMemory waits for a GC) */
+  memory?: boolean;
   /** also probe for a WebGPU adapter (the options page's backend line) */
   probeWebGpu?: boolean;
 }
@@ -470,6 +477,16 @@ export interface OffscreenLogitsReply {
   end: number[];
 }
 
+/** The offscreen document's memory (the bench's growth check); a figure the browser does not give is a reason string. */
+export interface OffscreenMemory {
+  /** performance.measureUserAgentSpecificMemory(): the document, its workers (WebAssembly threads) and their WebAssembly memory */
+  uaSpecificBytes: number | string;
+  /** performance.memory.usedJSHeapSize (Chrome; coarse unless precise memory info is on) */
+  jsHeapUsedBytes: number | string;
+  /** prepared pages kept for follow-up questions */
+  preparedPages: number;
+}
+
 export interface OffscreenStatusReply {
   crossOriginIsolated: boolean;
   /** the threads asked for (from the document URL) and what onnxruntime-web runs with (after the first model load) */
@@ -482,6 +499,8 @@ export interface OffscreenStatusReply {
   /** where each loaded model runs and why, under which setting; the adapter probe when asked for (probeWebGpu) */
   backends?: Record<string, BackendChoice & { setting: BackendSetting }>;
   webGpu?: AdapterProbe;
+  /** when the request asked for it */
+  memory?: OffscreenMemory;
 }
 
 export type OffscreenRequest = OffscreenQaRequest | OffscreenPrewarmRequest | OffscreenClassifyRequest | OffscreenCancelRequest | OffscreenUnloadRequest | OffscreenStatusRequest | OffscreenLogitsRequest;

@@ -23,6 +23,7 @@ interface AskValue {
   answers: AnswerValue[];
   abstained: boolean;
   highlighted: boolean;
+  timeline?: Array<{ name: string; at: number }>;
 }
 type Reply<T> = { ok: true; value: T } | { ok: false; error: string };
 interface OffscreenStatus {
@@ -42,7 +43,7 @@ interface WorkerGlobals {
     };
     storage: { local: { set(items: object): Promise<void>; remove(key: string): Promise<void> } };
   };
-  lensInference: { lastWhere(): string | undefined; fallbackReason(): string | undefined };
+  lensInference: { lastWhere(): string | undefined; fallbackReason(): string | undefined; offscreenStatus(memory: boolean): Promise<OffscreenStatus & { memory?: { uaSpecificBytes: number | string; preparedPages: number } }> };
 }
 
 /** onnxruntime-web's default thread count (half the logical cores, at most 4), at least 2: inference.ts threadsFor('auto'). */
@@ -175,6 +176,38 @@ describe('inference in an offscreen document with WebAssembly threads (Chromium)
     await p.click('#ask');
     await p.waitForSelector('[data-testid="answer"], [data-testid="no-answer"]', { timeout: 60_000 });
     await p.close();
+  });
+
+  test('a cold question (document closed, worker stopped) loads the model once, in the offscreen document, and its reply carries the timeline', async () => {
+    let sw = await lens.serviceWorker();
+    await sw.evaluate(() => (globalThis as unknown as { chrome: { offscreen: { closeDocument(): Promise<void> } } }).chrome.offscreen.closeDocument());
+    await lens.killServiceWorker();
+    const { value } = await ask('Who won the game?');
+    sw = await lens.serviceWorker();
+    assert.equal(await fallbackReason(sw), undefined, 'the prewarm and the question share one document: no fallback to the worker');
+    assert.equal(await offscreenDocuments(sw), 1);
+    const names = (value.timeline ?? []).map((m) => m.name);
+    const at = (name: string) => {
+      const mark = value.timeline?.find((m) => m.name === name);
+      assert.ok(mark, `the timeline has ${name} (has: ${names.join(', ')})`);
+      return mark.at;
+    };
+    assert.ok(at('worker:origin') <= at('worker:script') && at('worker:script') <= at('worker:ask'), 'the worker started, ran its script, then took the question');
+    assert.ok(at('worker:offscreen-create') < at('offscreen:script'), 'the document was created by this question');
+    assert.ok(at('offscreen:runtime-start') <= at('offscreen:runtime-ready') && at('offscreen:runtime-ready') <= at('offscreen:load-session'), 'the runtime started with the document, before the session');
+    assert.ok(at('worker:ask') < at('offscreen:load-start'), 'the model load started after the question came');
+    const firstWindows = value.timeline?.find((m) => /^offscreen:windows-\d+$/.test(m.name));
+    assert.ok(firstWindows && firstWindows.at >= at('offscreen:load-session'), `windows were read in the document after the session existed (${names.join(', ')})`);
+    assert.ok(!names.includes('worker:load-start'), 'the worker did not load the model too');
+    assert.deepEqual([...(value.timeline ?? [])].sort((a, b) => a.at - b.at), value.timeline, 'marks in time order');
+    await assertHighlighted(value);
+    // a second question carries only its own marks (no worker or document start)
+    const again = await ask('Where was the game played?');
+    const second = (again.value.timeline ?? []).map((m) => m.name);
+    assert.ok(second.includes('worker:ask') && !second.includes('worker:origin') && !second.includes('offscreen:load-start'), `warm marks only: ${second.join(', ')}`);
+    const status = await sw.evaluate(() => (globalThis as unknown as WorkerGlobals).lensInference.offscreenStatus(true));
+    assert.equal(typeof status.memory?.uaSpecificBytes, 'number', `the document measures its memory: ${JSON.stringify(status.memory)}`);
+    assert.ok((status.memory?.preparedPages ?? 0) >= 1);
   });
 
   test("with 'lens.threads' = '1' the service worker runs the model itself", async () => {
