@@ -229,7 +229,9 @@ async function startFirefox(o: StartOptions, executable: string, url: string): P
     '--pref=extensions.webextensions.keepUuidOnUninstall=true',
     ...(o.headless ? ['--arg=-headless'] : []),
   ];
-  const child: ChildProcess = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  // its own process group: web-ext's Firefox runner signals its group when it closes Firefox, which must not reach
+  // this script (a second SIGINT would end it before it has closed the demo server); this script forwards Ctrl+C
+  const child: ChildProcess = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const closed = new Promise<void>((done) => child.once('exit', () => done()));
   const installed = new Promise<void>((ok, fail) => {
     const onLine = (chunk: Buffer) => {
@@ -299,7 +301,8 @@ export async function start(o: StartOptions): Promise<void> {
       console.log('Stopped.');
     })());
   const done = new Promise<void>((resolveDone) => {
-    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => void shutdown(signal).then(resolveDone));
+    // on, not once: a repeated Ctrl+C while stopping must not end the script before the browser and server are closed
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown(signal).then(resolveDone));
     void running.closed.then(() => shutdown('the browser was closed')).then(resolveDone);
   });
   await done;
