@@ -1,12 +1,13 @@
 // The Node side of the benchmark, on onnxruntime-web (the same wasm the extension runs): per-window
 // latency by sequence length, page QA with the retriever's budget against a full scan, and the
-// retrieval trade-off curve (answer-in-window recall against windows read, by window size).
+// retrieval trade-off curve (answer-in-window recall against windows and tokens read, by span size, on the
+// tuning and held-out articles apart).
 import { performance } from 'node:perf_hooks';
 import type { LensModel } from '../src/engine/model.js';
-import { DEFAULT_WINDOW_BUDGET, PreparedDocument, answerDocument } from '../src/engine/qa/document.js';
+import { DEFAULT_READ_BUDGET, DEFAULT_SPAN_TOKENS, EARLY_EXIT_TOKENS, PreparedDocument, answerDocument, type ReadBudget } from '../src/engine/qa/document.js';
 import type { BertTokenizer } from '../src/engine/tokenizer/index.js';
 import { loadModelDir } from '../src/cli/model-dir.js';
-import { articlePage, evalRetrieval } from '../src/eval/retrieval.js';
+import { CURVE_SPANS, CURVE_TOKEN_BUDGETS, HELD_OUT_ARTICLES, RetrievalRun, TUNE_ARTICLES, articlePage, retrievalCurve as curve, type CurvePoint, type RetrievalReport } from '../src/eval/retrieval.js';
 import type { SquadData } from '../src/eval/squad-data.js';
 import { perWindowLatency as latency } from '../src/eval/latency.js';
 import { type BenchConfig, type Stats, log, stats } from './stats.js';
@@ -31,7 +32,9 @@ export async function benchNodeWeb(modelDir: string, cfg: BenchConfig): Promise<
 
 export interface PageQaResult {
   questions: number;
-  budget: number;
+  budget: ReadBudget;
+  /** mean real tokens read per question under the default budget */
+  meanTokensRead?: number;
   prepareMsPerPage: number;
   withBudget: Stats;
   fullScan: Stats;
@@ -45,21 +48,23 @@ export async function benchNodePageQa(model: LensModel, data: SquadData, article
   const prepareMsPerPage = (performance.now() - t) / articles.length;
   const budgetMs: number[] = [];
   const fullMs: number[] = [];
+  let tokensRead = 0;
   for (const [i, a] of articles.entries()) {
     const doc = docs[i];
     for (const q of data.questions.filter((x) => x.article === a).slice(0, perArticle)) {
       t = performance.now();
-      await answerDocument(model, q.question, doc, { windowBudget: DEFAULT_WINDOW_BUDGET });
+      tokensRead += (await answerDocument(model, q.question, doc)).tokensRead;
       budgetMs.push(performance.now() - t);
       t = performance.now();
-      await answerDocument(model, q.question, doc, { windowBudget: doc.chunks.length });
+      await answerDocument(model, q.question, doc, { windowBudget: Number.POSITIVE_INFINITY });
       fullMs.push(performance.now() - t);
     }
     log(`  article ${a}: ${doc.chunks.length} windows; budget ${budgetMs.at(-1)?.toFixed(0)} ms, full scan ${fullMs.at(-1)?.toFixed(0)} ms`);
   }
   return {
     questions: budgetMs.length,
-    budget: DEFAULT_WINDOW_BUDGET,
+    budget: DEFAULT_READ_BUDGET,
+    meanTokensRead: tokensRead / Math.max(1, budgetMs.length),
     prepareMsPerPage,
     withBudget: stats(budgetMs),
     fullScan: stats(fullMs),
@@ -67,25 +72,35 @@ export async function benchNodePageQa(model: LensModel, data: SquadData, article
   };
 }
 
-export interface CurvePoint {
-  maxSeqLength: number;
-  budget: number;
-  recall: number;
-  meanWindowsPerPage: number;
-  /** budget x the measured median latency of one window of this length (model reading cost per question) */
-  readMs: number | undefined;
+export type { CurvePoint };
+
+export interface RetrievalSection {
+  spanTokens: number;
+  budget: ReadBudget;
+  /** the default settings on the tuning articles (0-23) and on the held-out ones (24-47) */
+  tune: RetrievalReport;
+  heldOut: RetrievalReport;
+  /** the best windows up to EARLY_EXIT_TOKENS, held-out: what a reader sure after its first step reads */
+  earlyExitBound: RetrievalReport;
+  /** recall of the best 1, 2, 3 windows, held-out */
+  topWindows: Array<{ windows: number; recall: number }>;
+  points: CurvePoint[];
 }
 
-/** Answer-in-window recall on all 48 articles for each window size and budget (weight-independent). */
-export function retrievalCurve(data: SquadData, tokenizer: BertTokenizer, perWindow: Record<string, Stats>, lengths: readonly number[], budgets: readonly number[]): CurvePoint[] {
-  const points: CurvePoint[] = [];
-  for (const maxSeqLength of lengths) {
-    for (const budget of budgets) {
-      const r = evalRetrieval(data, tokenizer, budget, { maxSeqLength });
-      const perWin = perWindow[`${maxSeqLength}`]?.median;
-      points.push({ maxSeqLength, budget, recall: r.recall, meanWindowsPerPage: r.meanWindowsPerPage, readMs: perWin === undefined ? undefined : perWin * budget });
-    }
-    log(`  windows of ${maxSeqLength}: recall ${points.filter((p) => p.maxSeqLength === maxSeqLength).map((p) => `${p.budget}:${(100 * p.recall).toFixed(1)}%`).join(' ')}`);
-  }
-  return points;
+/** Answer-in-window recall for each span size and token budget, tuning and held-out articles apart (weight-independent). */
+export function retrievalCurve(data: SquadData, tokenizer: BertTokenizer, quick: boolean): RetrievalSection {
+  const held = RetrievalRun.run(data, tokenizer, { articles: HELD_OUT_ARTICLES });
+  const tune = RetrievalRun.run(data, tokenizer, { articles: TUNE_ARTICLES }).at(DEFAULT_READ_BUDGET);
+  const heldOut = held.at(DEFAULT_READ_BUDGET);
+  log(`  default (${DEFAULT_SPAN_TOKENS}-token spans, ${DEFAULT_READ_BUDGET.tokens} tokens): tune ${(100 * tune.recall).toFixed(2)}%, held-out ${(100 * heldOut.recall).toFixed(2)}%, ${heldOut.meanTokensRead.toFixed(0)} tokens read on average (max ${heldOut.maxTokensRead})`);
+  const points = curve(data, tokenizer, quick ? [DEFAULT_SPAN_TOKENS] : CURVE_SPANS, quick ? [512, DEFAULT_READ_BUDGET.tokens ?? 1024] : CURVE_TOKEN_BUDGETS);
+  return {
+    spanTokens: DEFAULT_SPAN_TOKENS,
+    budget: DEFAULT_READ_BUDGET,
+    tune,
+    heldOut,
+    earlyExitBound: held.at({ tokens: EARLY_EXIT_TOKENS }),
+    topWindows: [1, 2, 3].map((windows) => ({ windows, recall: held.at({ windows }).recall })),
+    points,
+  };
 }

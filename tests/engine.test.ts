@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { bucketRows, runRows } from '../src/engine/batch.js';
 import { classify, classifyMany } from '../src/engine/classify.js';
 import { LensModel } from '../src/engine/model.js';
 import { windowConfidence } from '../src/engine/qa/answers.js';
-import { EARLY_EXIT_STEP, PreparedDocument, answerDocument, linePassages } from '../src/engine/qa/document.js';
+import { DEFAULT_TOKEN_BUDGET, EARLY_EXIT_TOKENS, earlyExitSteps, PreparedDocument, answerDocument, linePassages } from '../src/engine/qa/document.js';
 import { DEFAULT_WINDOW_OPTIONS, buildWindows, questionIds, tokenizeContext } from '../src/engine/qa/windows.js';
 import { answerQuestion } from '../src/engine/qa/pipeline.js';
 import { memorySource, tinyModelFiles, type Files } from './helpers/memory-model.js';
@@ -108,6 +109,16 @@ test('document QA reads a bounded number of windows and answers with offsets int
     assert.equal(result.windowsRead, 3);
     assert.equal(result.windowsTotal, doc.chunks.length);
     assert.equal(progress, 3);
+    assert.equal(result.tokensRead, doc.select('When was the Eiffel Tower completed?', 3).reduce((t, c) => t + doc.questionTokens('When was the Eiffel Tower completed?') + 3 + c.length, 0));
+
+    // no budget given: the default token budget, whole windows, the best first
+    const byDefault = await answerDocument(m, 'When was the Eiffel Tower completed?', doc);
+    assert.ok(byDefault.tokensRead <= DEFAULT_TOKEN_BUDGET && byDefault.tokensRead > DEFAULT_TOKEN_BUDGET - 128, `${byDefault.tokensRead} tokens`);
+    assert.ok(byDefault.windowsRead > 3);
+    // a window budget alone sets no token limit: every window of the page
+    const full = await answerDocument(m, 'When was the Eiffel Tower completed?', doc, { windowBudget: 1e6, earlyExit: 0 });
+    assert.equal(full.windowsRead, doc.select('x', 1e6).length);
+    assert.ok(full.windowsRead >= doc.chunks.length);
     for (const a of result.answers) assert.equal(text.slice(a.start, a.end), a.text);
   } finally {
     await m.release();
@@ -144,8 +155,12 @@ test('early exit: reading stops after the first windows when one is sure of its 
     assert.equal(year.length, 1);
     const sure = sureOf(m, year[0]);
 
+    // the first step: the best-ranked windows up to one full window's worth of tokens
+    const firstStep = earlyExitSteps(doc.select(question, 6).map((c) => doc.questionTokens(question) + 3 + c.length))[0];
+    assert.ok(firstStep >= 2 && firstStep < 6, `${firstStep} windows in the first step`);
     const early = await answerDocument(sure, question, doc, { windowBudget: 6 });
-    assert.equal(early.windowsRead, EARLY_EXIT_STEP, 'the best-ranked windows hold the answer: the rest are not read');
+    assert.equal(early.windowsRead, firstStep, 'the best-ranked windows hold the answer: the rest are not read');
+    assert.ok(early.tokensRead <= EARLY_EXIT_TOKENS);
     assert.equal(early.exitedEarly, true);
     assert.equal(early.answers[0].text, '1889');
 
@@ -189,6 +204,34 @@ test('page passages: explicit offsets are validated; default passages are the no
     const doc = PreparedDocument.prepare(m.tokenizer, { text: 'one two\nthree' });
     assert.equal(doc.chunks.length, 1, 'short passages are packed into one window');
     assert.throws(() => doc.select('x', 0), /window budget must be at least 1/);
+  } finally {
+    await m.release();
+  }
+});
+
+test('batches bucket rows of similar length, and results come back in the rows\' order', async () => {
+  assert.deepEqual(bucketRows([10, 300, 290, 50, 48, 300, 300, 300], 4), [[1, 5, 6, 7], [2], [3, 4], [0]]);
+  assert.deepEqual(bucketRows([], 4), []);
+  const m = await load(qaFiles);
+  try {
+    const rows = [5, 40, 7, 38, 6].map((n, r) => {
+      const inputIds = Array.from({ length: n }, (_, i) => (i === 0 ? m.tokenizer.clsId : 1000 + ((i * 7 + r) % 500)));
+      return { inputIds, segmentIds: inputIds.map(() => 0) };
+    });
+    const seqLens: number[] = [];
+    const spy = Object.create(m.session) as LensModel['session'];
+    spy.run = (feeds, batch, seqLen, outputs) => {
+      seqLens.push(seqLen);
+      return m.session.run(feeds, batch, seqLen, outputs);
+    };
+    const model = Object.create(m, { session: { value: spy } }) as LensModel;
+    const together = await runRows(model, rows, ['start_logits'], { batchSize: 4 });
+    assert.deepEqual(seqLens, [40, 7], 'the short rows are not padded to 40');
+    for (const [i, row] of rows.entries()) {
+      const [alone] = await runRows(m, [row], ['start_logits']);
+      assert.ok(together[i].start_logits.length >= row.inputIds.length);
+      for (let j = 0; j < row.inputIds.length; j++) assert.ok(Math.abs(together[i].start_logits[j] - alone.start_logits[j]) < 1e-4);
+    }
   } finally {
     await m.release();
   }

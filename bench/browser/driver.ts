@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, sym
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import { DEFAULT_WINDOW_BUDGET } from '../../src/engine/qa/document.js';
+import { DEFAULT_READ_BUDGET } from '../../src/engine/qa/document.js';
 import { stats } from '../../src/eval/latency.js';
 import { tokenizerJson } from '../../src/modelgen/model-folder.js';
 import { loadSquad } from '../../src/eval/squad-data.js';
@@ -99,7 +99,7 @@ export type BrowserPageQa = {
   warm: Stats;
   warmFullScan: Stats;
   questions: number;
-  defaultBudget: number;
+  defaultBudget: number | { windows?: number; tokens?: number };
   /** the background's own reply.ms for the same asks */
   backgroundMs: { cold: Stats; warm: Stats; warmFullScan: Stats };
   warmup: { ms: number; asks: number };
@@ -451,7 +451,7 @@ export async function benchBrowser(options: BrowserBenchOptions): Promise<Browse
         tjsRuns.push({ dtype, threads, loadMs: r.loadMs.first, perWindow: r.perWindowMs });
         if (dtype === qaDtype && threads === TJS_QA_THREADS) {
           log('transformers.js page QA...');
-          const qaOpts: TjsQaOptions = { ...base, items: items.map(({ tabId, question }) => ({ tabId, question })), windowBudget: DEFAULT_WINDOW_BUDGET, warmupMs: Math.min(options.warmupMs, 10_000), threads, dtype };
+          const qaOpts: TjsQaOptions = { ...base, items: items.map(({ tabId, question }) => ({ tabId, question })), windowBudget: DEFAULT_READ_BUDGET, warmupMs: Math.min(options.warmupMs, 10_000), threads, dtype };
           pageQa = await tjsPage.evaluate((o) => (globalThis as BenchPageGlobals).__tjsPageQa!(o), qaOpts);
         }
         await tjsPage.close();
@@ -467,7 +467,7 @@ export async function benchBrowser(options: BrowserBenchOptions): Promise<Browse
           threads: TJS_QA_THREADS,
           note:
             `transformers.js page QA (${qaDtype}, ${TJS_QA_THREADS} thread; with 2 threads its session creation never finished in an extension page): its question-answering pipeline on the text the extension's content script extracts. ` +
-            `Fed the same ${DEFAULT_WINDOW_BUDGET} windows the extension's retriever selects (one pipeline call per window's context text, best score kept; excludes page extraction). ` +
+            `Fed the same windows the extension's retriever selects (${DEFAULT_READ_BUDGET.tokens} tokens at most) (one pipeline call per window's context text, best score kept; excludes page extraction). ` +
             `Given the whole page in one call it truncates question + page to 512 tokens (only the start of the page is read; no stride, no null answer): ` +
             `median ${pageQa.wholePage.ms.median.toFixed(0)} ms.`,
         },
@@ -492,7 +492,7 @@ export async function benchBrowser(options: BrowserBenchOptions): Promise<Browse
         warm: stats(samples.map((x) => x.ms)),
         warmFullScan: stats(fullScans.map((x) => x.ms)),
         questions: items.length,
-        defaultBudget: DEFAULT_WINDOW_BUDGET,
+        defaultBudget: DEFAULT_READ_BUDGET,
         backgroundMs: { cold: stats(cold.map((c) => c.backgroundMs)), warm: stats(samples.map((x) => x.backgroundMs)), warmFullScan: stats(fullScans.map((x) => x.backgroundMs)) },
         warmup,
         fullScanHonoured,

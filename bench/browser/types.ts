@@ -83,8 +83,8 @@ export interface TjsQaOptions {
   localModelPath: string;
   modelId: string;
   items: TjsQaItem[];
-  /** windows per question for the 'retrieved windows' mode (the extension's default budget) */
-  windowBudget: number;
+  /** what the retriever selects per question for the 'retrieved windows' mode (the extension's default budget) */
+  windowBudget: number | { windows?: number; tokens?: number };
   warmupMs: number;
   threads: number;
   dtype: TjsDtype;

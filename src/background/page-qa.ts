@@ -1,5 +1,5 @@
 // "Ask the page": the content script reads the page (or the selection), the engine answers with document
-// QA, and the best answer is highlighted in the page. The prepared page (tokens, BM25 index) is kept per
+// QA, and the best answer is highlighted in the page. The prepared page (tokens, retrieval index) is kept per
 // tab while its text is unchanged, so follow-up questions skip that work (where the model runs keeps it:
 // inference.ts). Bounds: at most MAX_READ_CHARS of text are read (the content script stops there; checked
 // again here), and a page without text never reaches the model.

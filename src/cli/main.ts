@@ -5,9 +5,9 @@ import { dirname, join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { classify, zeroShot, type LabelScore } from '../engine/classify.js';
 import type { LensModel } from '../engine/model.js';
-import { DEFAULT_WINDOW_BUDGET, PreparedDocument, answerDocument } from '../engine/qa/document.js';
+import { DEFAULT_READ_BUDGET, PreparedDocument, answerDocument, type ReadBudget } from '../engine/qa/document.js';
 import { BertTokenizer, Vocab } from '../engine/tokenizer/index.js';
-import { evalRetrieval } from '../eval/retrieval.js';
+import { HELD_OUT_ARTICLES, RetrievalRun, TUNE_ARTICLES, retrievalCurve, type RetrievalReport } from '../eval/retrieval.js';
 import { evalSquad } from '../eval/squad.js';
 import { loadSquad } from '../eval/squad-data.js';
 import { evalSst2, loadSst2 } from '../eval/sst2.js';
@@ -29,13 +29,14 @@ usage:
   lens model make --arch ${ARCH_NAMES.join('|')} --task qa|classify [--labels a,b,c] --out DIR [--seed N] [--format onnx|safetensors]
   lens model convert --in DIR --out DIR [--int8] [--json]   config.json + model.safetensors -> onnx/model.onnx
   lens model quantize --in DIR --out DIR [--per-tensor] [--fp32-embeddings] [--keep-fp32] [--json]
-  lens qa --model DIR (--context FILE | --text STR) --question STR [--top K] [--budget N|all] [--early-exit P] [--json]
+  lens qa --model DIR (--context FILE | --text STR) --question STR [--top K] [--budget N|all] [--tokens N] [--early-exit P] [--json]
   lens classify --model DIR --text STR [--pair STR] [--labels a,b,c [--multi-label] [--template STR]] [--json]
   lens eval windows --data DIR               rebuild the SQuAD reference windows and compare
   lens eval reference --data DIR             fixtures' logits from model.safetensors and model.onnx vs PyTorch's
   lens eval squad --model DIR --data DIR [--limit N] [--json]
   lens eval sst2 --model DIR --data FILE [--limit N] [--json]
-  lens eval retrieval --data DIR [--budget N] [--no-pack] [--json]
+  lens eval retrieval --data DIR [--budget N] [--tokens N] [--span N] [--curve] [--no-pack] [--json]
+                                             answer-in-window recall, tuning and held-out articles
   lens bench --model DIR [--trials N] [--warmup SECONDS] [--json]   per-window latency (npm run bench: everything)
 
 options for commands that load a model: --threads N (WebAssembly threads, default 1)`;
@@ -140,7 +141,7 @@ async function modelQuantize(args: string[]): Promise<void> {
 }
 
 async function qa(args: string[]): Promise<void> {
-  const v = parse(args, { model: { type: 'string' }, context: { type: 'string' }, text: { type: 'string' }, question: { type: 'string' }, top: { type: 'string' }, budget: { type: 'string' }, 'early-exit': { type: 'string' } });
+  const v = parse(args, { model: { type: 'string' }, context: { type: 'string' }, text: { type: 'string' }, question: { type: 'string' }, top: { type: 'string' }, budget: { type: 'string' }, tokens: { type: 'string' }, 'early-exit': { type: 'string' } });
   const question = str(v, 'question', true);
   if (!question.trim()) throw new UsageError('--question is empty');
   const contextFile = str(v, 'context');
@@ -156,10 +157,11 @@ async function qa(args: string[]): Promise<void> {
   await withModel(v, async (model) => {
     model.require('qa');
     const doc = PreparedDocument.prepare(model.tokenizer, { text });
-    const windowBudget = budgetArg === 'all' ? doc.chunks.length : (int(v, 'budget', 1) ?? DEFAULT_WINDOW_BUDGET);
-    // --budget all asks for a full scan: no early exit unless asked for
+    // --budget all asks for a full scan: no early exit unless asked for; neither budget: the engine's default
+    const windowBudget = budgetArg === 'all' ? Number.POSITIVE_INFINITY : int(v, 'budget', 1);
+    const tokenBudget = int(v, 'tokens', 1);
     const earlyExit = exitAt ?? (budgetArg === 'all' ? 0 : undefined);
-    const result = await answerDocument(model, question, doc, { topK: top, windowBudget, earlyExit });
+    const result = await answerDocument(model, question, doc, { topK: top, windowBudget, tokenBudget, earlyExit });
     const lines = result.answers.map((a, i) => `${i + 1}. ${JSON.stringify(a.text)}  score ${a.score.toFixed(3)}  chars ${a.start}-${a.end}`);
     const head = result.abstained ? `no answer found (no-answer score ${result.noAnswerScore.toFixed(3)}); best guesses:` : 'answers:';
     const foot = `(read ${result.windowsRead} of ${result.windowsTotal} windows${result.exitedEarly ? '; stopped early on a confident answer' : ''})`;
@@ -205,7 +207,7 @@ async function referenceTokenizer(v: Values, dataDir: string): Promise<BertToken
 
 async function evalCommand(args: string[]): Promise<void> {
   const [what, ...rest] = args;
-  const v = parse(rest, { model: { type: 'string' }, data: { type: 'string' }, limit: { type: 'string' }, budget: { type: 'string' }, 'no-pack': { type: 'boolean' } });
+  const v = parse(rest, { model: { type: 'string' }, data: { type: 'string' }, limit: { type: 'string' }, budget: { type: 'string' }, tokens: { type: 'string' }, span: { type: 'string' }, curve: { type: 'boolean' }, 'no-pack': { type: 'boolean' } });
   const data = str(v, 'data', true);
   if (!existsSync(data)) throw new UsageError(`--data ${data} not found`);
   const progress = progressReporter(`eval ${what}`);
@@ -244,10 +246,29 @@ async function evalCommand(args: string[]): Promise<void> {
         return;
       }
       case 'retrieval': {
-        const budget = int(v, 'budget', 1) ?? DEFAULT_WINDOW_BUDGET;
-        const report = evalRetrieval(await loadSquad(data), await referenceTokenizer(v, data), budget, { packPassages: !v['no-pack'] }, progress.update);
+        const squad = await loadSquad(data);
+        const tokenizer = await referenceTokenizer(v, data);
+        if (v.curve) {
+          const points = retrievalCurve(squad, tokenizer, undefined, undefined, progress.update);
+          progress.end();
+          const lines = ['half      span  token budget  recall   tokens read (mean / max)  windows read'];
+          for (const p of points) lines.push(`${p.half.padEnd(9)} ${String(p.spanTokens).padStart(4)}  ${String(p.budget.tokens).padStart(12)}  ${(100 * p.recall).toFixed(2).padStart(6)}%  ${p.meanTokensRead.toFixed(0).padStart(11)} / ${String(p.maxTokensRead).padEnd(11)}  ${p.meanWindowsRead.toFixed(1).padStart(12)}`);
+          print(v, points, lines.join('\n'));
+          return;
+        }
+        const windows = int(v, 'budget', 1);
+        const tokens = int(v, 'tokens', 1);
+        const budget: ReadBudget = windows === undefined && tokens === undefined ? DEFAULT_READ_BUDGET : { windows, tokens };
+        const prepare = { packPassages: !v['no-pack'], spanTokens: int(v, 'span', 1) };
+        const reports: Record<string, RetrievalReport> = {};
+        for (const [half, articles] of [['tune', TUNE_ARTICLES], ['held-out', HELD_OUT_ARTICLES]] as const) {
+          reports[half] = RetrievalRun.run(squad, tokenizer, { articles, prepare, onProgress: progress.update }).at(budget);
+        }
         progress.end();
-        print(v, report, `retrieval: gold answer inside the ${budget} windows read for ${report.hits}/${report.questions} questions (${(100 * report.recall).toFixed(1)}%); pages average ${report.meanWordsPerPage.toFixed(0)} words, ${report.meanWindowsPerPage.toFixed(1)} windows`);
+        const limits = [budget.windows === undefined ? '' : `${budget.windows} windows`, budget.tokens === undefined ? '' : `${budget.tokens} tokens`].filter(Boolean).join(', ');
+        const line = (half: string, r: RetrievalReport) =>
+          `${half.padEnd(9)} (articles ${half === 'tune' ? '0-23' : '24-47'}): gold answer inside the windows read for ${r.hits}/${r.questions} questions (${(100 * r.recall).toFixed(2)}%); tokens read per question mean ${r.meanTokensRead.toFixed(0)}, max ${r.maxTokensRead}; windows read mean ${r.meanWindowsRead.toFixed(1)}`;
+        print(v, reports, [`retrieval, budget ${limits}:`, line('tune', reports.tune), line('held-out', reports['held-out'])].join('\n'));
         return;
       }
       default:

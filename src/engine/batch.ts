@@ -1,5 +1,7 @@
 // Runs encoded sequences through a model in padded batches. Padding goes to the longest row of each batch,
-// not to a fixed length: masked positions do not change the other positions' outputs, and cost time.
+// not to a fixed length: masked positions do not change the other positions' outputs, and cost time. Rows
+// are bucketed by length (longest first; a batch takes rows close to its longest in length), so a short
+// window runs as a short sequence instead of being padded to a long neighbour's length.
 import type { LensModel } from './model.js';
 
 export interface EncodedRow {
@@ -16,13 +18,30 @@ export interface RunOptions {
   signal?: AbortSignal;
 }
 
+/** A row joins a batch only if it is at least this fraction of the batch's longest row, or BUCKET_SLACK short of it. */
+export const BUCKET_FILL = 0.875;
+export const BUCKET_SLACK = 16;
+
+/** Row indices grouped into batches: by length, longest first, at most batchSize, similar lengths together. */
+export function bucketRows(lengths: readonly number[], batchSize: number): number[][] {
+  const order = lengths.map((_, i) => i).sort((a, b) => lengths[b] - lengths[a] || a - b);
+  const batches: number[][] = [];
+  for (const i of order) {
+    const batch = batches.at(-1);
+    if (batch && batch.length < batchSize && (lengths[i] >= BUCKET_FILL * lengths[batch[0]] || lengths[batch[0]] - lengths[i] <= BUCKET_SLACK)) batch.push(i);
+    else batches.push([i]);
+  }
+  return batches;
+}
+
 /** For each row, each requested output's row of values (e.g. start logits over the row's positions). */
 export async function runRows(model: LensModel, rows: readonly EncodedRow[], outputs: readonly string[], options: RunOptions = {}): Promise<Array<Record<string, Float32Array>>> {
   const batchSize = Math.max(1, Math.floor(options.batchSize ?? 4));
-  const results: Array<Record<string, Float32Array>> = [];
-  for (let first = 0; first < rows.length; first += batchSize) {
+  const results = new Array<Record<string, Float32Array>>(rows.length);
+  let done = 0;
+  for (const indices of bucketRows(rows.map((r) => r.inputIds.length), batchSize)) {
     options.signal?.throwIfAborted();
-    const batch = rows.slice(first, first + batchSize);
+    const batch = indices.map((i) => rows[i]);
     const seqLen = Math.max(...batch.map((r) => r.inputIds.length));
     const ids = new Int32Array(batch.length * seqLen).fill(model.tokenizer.padId);
     const mask = new Int32Array(batch.length * seqLen);
@@ -42,9 +61,10 @@ export async function runRows(model: LensModel, rows: readonly EncodedRow[], out
         const width = out[name].data.length / batch.length;
         row[name] = out[name].data.subarray(b * width, (b + 1) * width);
       }
-      results.push(row);
+      results[indices[b]] = row;
     }
-    options.onProgress?.(results.length, rows.length);
+    done += batch.length;
+    options.onProgress?.(done, rows.length);
   }
   return results;
 }

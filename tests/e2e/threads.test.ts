@@ -121,7 +121,9 @@ describe('inference in an offscreen document with WebAssembly threads (Chromium)
     }
     await article.waitForSelector('mark[data-lens-answer]');
     const marked = await article.evaluate(() => [...document.querySelectorAll('mark[data-lens-answer]')].map((m) => m.textContent ?? '').join(''));
-    assert.ok(marked.length > 0 && best.text.includes(marked), `the highlight "${marked}" is the best answer "${best.text}"`);
+    // an answer across two blocks is marked block by block: the text between the marks (a line break) is not marked
+    const squash = (t: string) => t.replace(/\s+/g, '');
+    assert.ok(marked.length > 0 && squash(best.text).includes(squash(marked)), `the highlight "${marked}" is the best answer "${best.text}"`);
   }
 
   test('extension pages are cross-origin isolated; the popup still works', async () => {

@@ -1,15 +1,16 @@
-// Document QA: a page is passages with offsets into its text. Passages are packed into sections that
-// fill a window, sections are cut into the windows' context spans once per page, the spans are ranked
-// against each question with BM25 (MiniSearch), and only the best few are read by the model. Reading
-// cost is then bounded by the budget, not by the page's length.
-import MiniSearch from 'minisearch';
+// Document QA: a page is passages with offsets into its text. Passages are packed into sections (tokenised
+// and indexed once per page); for each question, short context spans are placed around the densest matches
+// of its terms (ranker.ts) and read best first until the budget of tokens is spent. Reading cost is then
+// bounded by the budget, not by the page's length.
 import type { RunOptions } from '../batch.js';
 import type { LensModel } from '../model.js';
 import { withDefaults } from '../options.js';
 import type { BertTokenizer } from '../tokenizer/index.js';
 import { extractAnswers, windowConfidence, type QaResult, type WindowLogits } from './answers.js';
 import { checkQuestion, readWindows, windowOptions, type QaOptions } from './pipeline.js';
-import { DEFAULT_WINDOW_OPTIONS, buildWindows, docSpans, questionIds, tokenizeContext, type ContextTokens, type WindowOptions } from './windows.js';
+import { DEFAULT_RANKER_OPTIONS, SpanRanker } from './ranker.js';
+import { DEFAULT_WINDOW_OPTIONS, docSpans, questionIds, spanWindow, tokenizeContext, type ContextTokens } from './windows.js';
+import type { WindowOptions } from './windows.js';
 
 /** A passage of the page, as [start, end) character offsets into the page text. */
 export interface Passage {
@@ -24,34 +25,70 @@ export interface Page {
 }
 
 export interface PrepareOptions extends WindowOptions {
-  /** pack consecutive passages into one section while they fit one window together */
+  /**
+   * pack consecutive passages into one section while they fit a window with the longest question
+   * (maxSeqLength - maxQueryLength - 3 tokens) together
+   */
   packPassages: boolean;
+  /**
+   * context tokens per window read (at most maxSeqLength - maxQueryLength - 3): a window is the question plus
+   * a span this long, placed by the ranker around the question's terms
+   */
+  spanTokens: number;
 }
 
-export const DEFAULT_PREPARE_OPTIONS: PrepareOptions = { ...DEFAULT_WINDOW_OPTIONS, packPassages: true };
+/**
+ * Spans of 96 context tokens: chosen from the retrieval curve (docs/PERFORMANCE.md; `lens eval retrieval
+ * --curve` on the tuning articles): at equal tokens read they hold the answer more often than 64, 128 or 192.
+ */
+export const DEFAULT_SPAN_TOKENS = 96;
+
+export const DEFAULT_PREPARE_OPTIONS: PrepareOptions = { ...DEFAULT_WINDOW_OPTIONS, packPassages: true, spanTokens: DEFAULT_SPAN_TOKENS };
+
+/**
+ * How much the reader reads per question: windows are taken best-ranked first while both limits hold
+ * (the best window is always read). Tokens are real window tokens: [CLS] question [SEP] span [SEP].
+ */
+export interface ReadBudget {
+  windows?: number;
+  tokens?: number;
+}
+
+/**
+ * 1,024 tokens, under three 384-token windows' worth (about 9 windows of 96-token spans): the smallest multiple
+ * of 128 at which the curve on the tuning articles (0-23) reaches 96.5% answer-in-window recall, 1.5 points
+ * above the 95% goal as margin for pages it was not tuned on. Held-out figures: docs/PERFORMANCE.md.
+ */
+export const DEFAULT_TOKEN_BUDGET = 1024;
+export const DEFAULT_READ_BUDGET: Readonly<ReadBudget> = Object.freeze({ tokens: DEFAULT_TOKEN_BUDGET });
 
 export interface DocumentQaOptions extends QaOptions {
-  /** windows the model reads per question, at most */
+  /** windows the model reads per question, at most (given alone: no token limit) */
   windowBudget?: number;
+  /** tokens the model reads per question, at most (neither budget given: DEFAULT_TOKEN_BUDGET) */
+  tokenBudget?: number;
   /**
-   * Early exit: windows are read best-ranked first, EARLY_EXIT_STEP at a time, and reading stops once a window
-   * is at least this sure of its answer (windowConfidence). 0 or 1+: always read the whole budget.
+   * Early exit: windows are read best-ranked first, about EARLY_EXIT_TOKENS at a time, and reading stops once
+   * a window is at least this sure of its answer (windowConfidence). 0 or 1+: always read the whole budget.
    */
   earlyExit?: number;
 }
-
-export const DEFAULT_WINDOW_BUDGET = 6;
 /**
  * The reference pipelines' span probability above which one window's answer is taken without reading the
  * rest. Only trained weights reach it (random weights spread their logits), so on the benchmark's models the
  * whole budget is read; see docs/PERFORMANCE.md.
  */
 export const DEFAULT_EARLY_EXIT = 0.9;
-/** windows read between early-exit checks: the two best-ranked windows hold the answer for 88% of questions */
-export const EARLY_EXIT_STEP = 2;
+/**
+ * Tokens read between early-exit checks (whole windows, at least one): one full window's worth, which holds
+ * the answer for about 90% of questions (docs/PERFORMANCE.md), so a sure reader stops there.
+ */
+export const EARLY_EXIT_TOKENS = 384;
 
 export interface DocumentResult extends QaResult {
   windowsRead: number;
+  /** real tokens of the windows read ([CLS] question [SEP] span [SEP] each, no padding) */
+  tokensRead: number;
   windowsTotal: number;
   /** reading stopped before the budget because a window was sure of its answer */
   exitedEarly: boolean;
@@ -63,7 +100,7 @@ interface Section {
   context: ContextTokens;
 }
 
-/** The context part of one window: what retrieval ranks and the model reads. */
+/** The context part of one window: what retrieval places and the model reads. */
 export interface Chunk {
   section: number;
   /** first token of the span in its section, and its length in tokens */
@@ -73,11 +110,6 @@ export interface Chunk {
   start: number;
   end: number;
 }
-
-// Words that carry no retrieval signal in questions; BM25's IDF alone weighs them too high on short pages.
-const STOP_WORDS = new Set(
-  ('a an and are as at be by did do does for from had has have how in is it its of on or that the this to was were what when where which who whom whose why with').split(' '),
-);
 
 /** Splits text into passages at line breaks (blank lines included), dropping empty ones. */
 export function linePassages(text: string): Passage[] {
@@ -93,9 +125,11 @@ export class PreparedDocument {
   private constructor(
     readonly text: string,
     readonly sections: readonly Section[],
+    /** the page cut into consecutive spans: what a full scan reads, and the fallback order */
     readonly chunks: readonly Chunk[],
     readonly options: PrepareOptions,
-    private readonly index: MiniSearch,
+    private readonly tokenizer: BertTokenizer,
+    private readonly ranker: SpanRanker,
   ) {}
 
   /** Tokenises and indexes a page once; every question about it reuses this. */
@@ -107,36 +141,76 @@ export class PreparedDocument {
         throw new Error(`passage [${p.start}, ${p.end}) lies outside the page text (length ${page.text.length})`);
       }
     }
-    // Spans are question-independent: a window always has room for the longest allowed question.
-    const spanTokens = opts.maxSeqLength - opts.maxQueryLength - 3;
-    if (spanTokens < 1) throw new Error(`maxSeqLength ${opts.maxSeqLength} leaves no room for context after a ${opts.maxQueryLength}-token question`);
+    // A window always has room for the longest allowed question.
+    const maxSpan = opts.maxSeqLength - opts.maxQueryLength - 3;
+    if (maxSpan < 1) throw new Error(`maxSeqLength ${opts.maxSeqLength} leaves no room for context after a ${opts.maxQueryLength}-token question`);
+    if (!(Number.isInteger(opts.spanTokens) && opts.spanTokens >= 1 && opts.spanTokens <= maxSpan)) {
+      throw new Error(`spanTokens must be an integer from 1 to ${maxSpan} (maxSeqLength ${opts.maxSeqLength} - maxQueryLength ${opts.maxQueryLength} - 3), got ${opts.spanTokens}`);
+    }
 
-    const sections = buildSections(tokenizer, page.text, passages, opts.packPassages ? spanTokens : 0);
+    const sections = buildSections(tokenizer, page.text, passages, opts.packPassages ? maxSpan : 0);
     const chunks: Chunk[] = [];
     sections.forEach((section, s) => {
-      const ctx = section.context;
-      for (const span of docSpans(ctx.ids.length, spanTokens, opts.docStride)) {
-        const start = section.offset + ctx.starts[span.start];
-        const end = section.offset + ctx.ends[span.start + span.length - 1];
-        chunks.push({ section: s, docStart: span.start, length: span.length, start, end });
-      }
+      for (const span of docSpans(section.context.ids.length, opts.spanTokens, opts.spanTokens)) chunks.push(chunkOf(sections, s, span.start, span.length));
     });
-    const index = new MiniSearch({ fields: ['text'], processTerm: (term) => (STOP_WORDS.has(term.toLowerCase()) ? null : term.toLowerCase()) });
-    index.addAll(chunks.map((c, id) => ({ id, text: page.text.slice(c.start, c.end) })));
-    return new PreparedDocument(page.text, sections, chunks, opts, index);
+    const ranker = new SpanRanker(sections.map((s) => s.context), { ...DEFAULT_RANKER_OPTIONS, spanTokens: opts.spanTokens });
+    return new PreparedDocument(page.text, sections, chunks, opts, tokenizer, ranker);
   }
 
-  /** The chunks to read for a question, best first: BM25 matches, then the page's first chunks. */
-  select(question: string, budget: number): Chunk[] {
-    if (!(budget >= 1)) throw new Error(`the window budget must be at least 1 (got ${budget})`);
-    const chosen = new Set<number>();
-    for (const hit of this.index.search(question, { combineWith: 'OR' })) {
-      if (chosen.size >= budget) break;
-      chosen.add(hit.id as number);
-    }
-    for (let i = 0; i < this.chunks.length && chosen.size < budget; i++) chosen.add(i);
-    return [...chosen].map((i) => this.chunks[i]);
+  /**
+   * The spans to read for a question, best first, none overlapping: the ranker's spans around the question's
+   * terms, then the rest of the page in order. A number is a window budget.
+   */
+  select(question: string, budget: number | ReadBudget = DEFAULT_READ_BUDGET): Chunk[] {
+    const { windows = Infinity, tokens = Infinity } = typeof budget === 'number' ? { windows: budget } : budget;
+    if (!(windows >= 1)) throw new Error(`the window budget must be at least 1 (got ${windows})`);
+    if (!(tokens >= 1)) throw new Error(`the token budget must be at least 1 (got ${tokens})`);
+    // [CLS] question [SEP] ... [SEP]
+    const overhead = this.questionTokens(question) + 3;
+    const chosen: Chunk[] = [];
+    let read = 0;
+    const take = (chunk: Chunk) => {
+      if (chosen.length >= windows) return false;
+      const cost = overhead + chunk.length;
+      if (chosen.length && read + cost > tokens) return false;
+      chosen.push(chunk);
+      read += cost;
+      return true;
+    };
+    const ranked = this.ranker.rank(this.ranker.query(this.tokenizer, question));
+    for (const span of ranked) if (!take(chunkOf(this.sections, span.section, span.docStart, span.length))) return chosen;
+    const covered = new Set(ranked.map((r) => r.section));
+    for (const chunk of this.chunks) if (!covered.has(chunk.section) && !take(chunk)) return chosen;
+    return chosen;
   }
+
+  /** Tokens of the question as the reader sees it (cut to maxQueryLength). */
+  questionTokens(question: string): number {
+    return questionIds(this.tokenizer, question, this.options.maxQueryLength).length;
+  }
+}
+
+function chunkOf(sections: readonly Section[], section: number, docStart: number, length: number): Chunk {
+  const { offset, context } = sections[section];
+  return { section, docStart, length, start: offset + context.starts[docStart], end: offset + context.ends[docStart + length - 1] };
+}
+
+/** Window counts of the early-exit steps: whole windows, about EARLY_EXIT_TOKENS each, at least one. */
+export function earlyExitSteps(windowTokens: readonly number[]): number[] {
+  const steps: number[] = [];
+  let count = 0;
+  let tokens = 0;
+  for (const t of windowTokens) {
+    if (count && tokens + t > EARLY_EXIT_TOKENS) {
+      steps.push(count);
+      count = 0;
+      tokens = 0;
+    }
+    count++;
+    tokens += t;
+  }
+  if (count) steps.push(count);
+  return steps;
 }
 
 /** Tokenised sections: consecutive passages packed while their tokens fit `packLimit` (0: no packing). */
@@ -165,33 +239,32 @@ export async function answerDocument(model: LensModel, question: string, doc: Pr
   model.require('qa');
   checkQuestion(question);
   windowOptions(model, doc.options);
-  const chunks = doc.select(question, options.windowBudget ?? DEFAULT_WINDOW_BUDGET);
+  const budget: ReadBudget = options.windowBudget === undefined && options.tokenBudget === undefined ? DEFAULT_READ_BUDGET : { windows: options.windowBudget, tokens: options.tokenBudget };
+  const chunks = doc.select(question, budget);
   const tok = model.tokenizer;
   const query = questionIds(tok, question, doc.options.maxQueryLength);
-  const spanTokens = doc.options.maxSeqLength - doc.options.maxQueryLength - 3;
-  // Same spans as at preparation: the window holds exactly this question plus spanTokens of context.
-  const layout: WindowOptions = { ...doc.options, maxSeqLength: query.length + 3 + spanTokens };
-  const windowsBySection = new Map<number, ReturnType<typeof buildWindows>>();
   const items = chunks.map((chunk) => {
     const section = doc.sections[chunk.section];
-    let windows = windowsBySection.get(chunk.section);
-    if (!windows) {
-      windows = buildWindows(query, section.context, layout, { cls: tok.clsId, sep: tok.sepId });
-      windowsBySection.set(chunk.section, windows);
-    }
-    const window = windows.find((w) => w.docStart === chunk.docStart);
-    if (!window) throw new Error('internal error: a selected span has no window');
+    // the ranker's spans do not overlap: each window is the one that sees its tokens
+    const window = spanWindow(query, section.context, { start: chunk.docStart, length: chunk.length }, { cls: tok.clsId, sep: tok.sepId });
     return { window, context: section.context, offset: section.offset };
   });
   const exitAt = options.earlyExit ?? DEFAULT_EARLY_EXIT;
-  const step = exitAt > 0 && exitAt < 1 ? EARLY_EXIT_STEP : items.length;
+  const steps = exitAt > 0 && exitAt < 1 ? earlyExitSteps(items.map((i) => i.window.inputIds.length)) : [items.length];
   const logits: WindowLogits[] = [];
   let exitedEarly = false;
-  for (let first = 0; first < items.length && !exitedEarly; first += step) {
-    const runOptions: RunOptions = { ...options, onProgress: (done) => options.onProgress?.(first + done, items.length) };
-    const read = await readWindows(model, items.slice(first, first + step), runOptions);
+  let first = 0;
+  for (const count of steps) {
+    const from = first;
+    const runOptions: RunOptions = { ...options, onProgress: (done) => options.onProgress?.(from + done, items.length) };
+    const read = await readWindows(model, items.slice(from, from + count), runOptions);
     logits.push(...read);
-    exitedEarly = first + step < items.length && read.some((w) => windowConfidence(w, options) >= exitAt);
+    first += count;
+    if (first < items.length && read.some((w) => windowConfidence(w, options) >= exitAt)) {
+      exitedEarly = true;
+      break;
+    }
   }
-  return { ...extractAnswers(logits, options), windowsRead: logits.length, windowsTotal: doc.chunks.length, exitedEarly };
+  const tokensRead = logits.reduce((sum, w) => sum + w.window.inputIds.length, 0);
+  return { ...extractAnswers(logits, options), windowsRead: logits.length, tokensRead, windowsTotal: doc.chunks.length, exitedEarly };
 }

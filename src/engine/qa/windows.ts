@@ -165,6 +165,26 @@ export function buildWindows(queryIds: readonly number[], ctx: ContextTokens, op
 }
 
 /**
+ * One window over a given span of the context, for spans chosen by retrieval rather than by the sliding
+ * window: `[CLS] query [SEP] span [SEP]`, every token counted as this window's (the spans do not overlap).
+ */
+export function spanWindow(queryIds: readonly number[], ctx: ContextTokens, span: DocSpan, specialIds: { cls: number; sep: number }): QaWindow {
+  if (!(span.length >= 1 && span.start >= 0 && span.start + span.length <= ctx.ids.length)) {
+    throw new Error(`span [${span.start}, ${span.start + span.length}) is not inside the context's ${ctx.ids.length} tokens`);
+  }
+  const contextStart = queryIds.length + 2;
+  const inputIds = [specialIds.cls, ...queryIds, specialIds.sep];
+  const tokenToOrigMap: number[] = [];
+  for (let t = span.start; t < span.start + span.length; t++) {
+    inputIds.push(ctx.ids[t]);
+    tokenToOrigMap.push(ctx.wordIndex[t]);
+  }
+  inputIds.push(specialIds.sep);
+  const segmentIds = inputIds.map((_, i) => (i < contextStart ? 0 : 1));
+  return { inputIds, segmentIds, contextStart, docStart: span.start, contextLength: span.length, tokenToOrigMap, tokenIsMaxContext: tokenToOrigMap.map(() => true) };
+}
+
+/**
  * For every context token, the span `_check_is_max_context` picks: the highest
  * `min(left, right) + 0.01 * length`, the first such span on ties.
  */
