@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CheckpointSection } from './checkpoint.js';
 import type { CurvePoint, PageQaResult } from './node.js';
+import { firefoxGoalRows, firefoxPageQaRows, firefoxSection, type FirefoxSection } from './firefox-report.js';
 import type { Stats } from './stats.js';
 
 export interface PerWindowSection {
@@ -42,6 +43,7 @@ export interface BenchResults {
   retrievalCurve?: CurvePoint[];
   native?: Record<string, PerWindowSection>;
   browser?: BrowserSection;
+  firefox?: FirefoxSection;
   int8?: { onnxBytes: number; fp32OnnxBytes: number; nodeWeb: PerWindowSection };
 }
 
@@ -222,6 +224,7 @@ export function renderReport(r: BenchResults): string {
   lines.push(goalRow('transformers.js / Lens, page QA end to end (same int8 model, 1 thread each)', ratio(tjs, lens1), '>= 1.5x', tjs === undefined || lens1 === undefined ? undefined : tjs / lens1 >= 1.5));
   lines.push(goalRow('transformers.js (1 thread) / Lens default (2 threads), page QA end to end', ratio(tjs, warm), '>= 1.5x', tjs === undefined || warm === undefined ? undefined : tjs / warm >= 1.5));
   lines.push(goalRow('first answer after the background starts (model cached)', ms(cold), '<= 2.5 s', cold === undefined ? undefined : cold <= 2500, cold === undefined ? '' : `${(cold / 2500).toFixed(2)}x the target`));
+  lines.push(...firefoxGoalRows(r.firefox, goalRow));
   lines.push('');
 
   const limits = limitsSection(r);
@@ -235,7 +238,7 @@ export function renderReport(r: BenchResults): string {
   }
   lines.push('');
 
-  if (r.browser?.pageQa || r.nodePageQa) {
+  if (r.browser?.pageQa || r.nodePageQa || r.firefox) {
     lines.push('## Page QA end to end', '');
     lines.push('| where | questions | default budget | full scan of every window |', '|---|---|---|---|');
     if (r.browser?.pageQa) lines.push(`| Chromium, through the extension's background (warm) | ${r.browser.pageQa.questions ?? '–'} | ${ms(r.browser.pageQa.warm?.median)} (${ms(r.browser.pageQa.warm?.p95)}) | ${ms(r.browser.pageQa.warmFullScan?.median)} |`);
@@ -243,10 +246,13 @@ export function renderReport(r: BenchResults): string {
     if (r.browser?.pageQa?.cold) lines.push(`| Chromium, first question after the background starts (cold, model cached) | | ${ms(r.browser.pageQa.cold.median)} (${ms(r.browser.pageQa.cold.p95)}) | |`);
     const tq = r.browser?.transformersJs?.pageQa;
     if (tq) lines.push(`| transformers.js question-answering pipeline, same browser${tq.dtype ? `, ${tq.dtype}, ${threadsText(tq.threads ?? 1)}` : ''} | | ${ms(tq.warm.median)} (${ms(tq.warm.p95)}) | |`);
+    lines.push(...firefoxPageQaRows(r.firefox));
     if (r.nodePageQa) lines.push(`| Node, onnxruntime-web (engine only) | ${r.nodePageQa.questions} | ${ms(r.nodePageQa.withBudget.median)} (${ms(r.nodePageQa.withBudget.p95)}) | ${ms(r.nodePageQa.fullScan.median)} (${r.nodePageQa.meanWindowsPerPage.toFixed(1)} windows per page) |`);
     if (r.browser?.transformersJs?.pageQa?.note) lines.push('', r.browser.transformersJs.pageQa.note);
     lines.push('');
   }
+
+  lines.push(...firefoxSection(r.firefox));
 
   if (r.retrievalCurve?.length) {
     lines.push('## Retrieve-then-read trade-off', '', '![recall vs reading time](performance-curve.svg)', '');

@@ -24,7 +24,7 @@ import { SQUAD_DIR } from '../../tests/helpers/shared-data.js';
 import type { BenchPageGlobals, EngineBenchOptions, MemoryReport, EngineBenchResult, Stats, TjsBenchOptions, TjsBenchResult, TjsQaOptions, TjsQaResult } from './types.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const QA_MODEL_ID = 'mobilebert-squad2';
+export const QA_MODEL_ID = 'mobilebert-squad2';
 const QA_REPO = 'csarron/mobilebert-uncased-squad-v2';
 /** A registry model published as model.safetensors only: its install builds the graph in the service worker. */
 const CHECKPOINT_MODEL_ID = 'mobilebert-sst2';
@@ -217,7 +217,7 @@ function viteBuild(outDir: string, bench: boolean, log: (s: string) => void, reg
  * registry lists it) and onnx/model.onnx (as transformers.js looks for it), symlinks to the folder's files,
  * plus a generated tokenizer.json for transformers.js.
  */
-function makeHubTree(modelDir: string, hubDir: string, int8Dir?: string, checkpointDir?: string): string {
+export function makeHubTree(modelDir: string, hubDir: string, int8Dir?: string, checkpointDir?: string): string {
   const base = join(hubDir, QA_REPO, 'resolve', QA_REVISION);
   rmSync(hubDir, { recursive: true, force: true });
   if (checkpointDir) {
