@@ -2,7 +2,7 @@
 // full-size MobileBERT (random weights: latency does not depend on them). Writes
 // bench/results/<date>.json and docs/PERFORMANCE.md (+ docs/performance-chart.svg).
 // BENCH_QUICK=1 runs a smoke pass (few trials) to check the harness; its figures are not for reporting.
-// BENCH_ONLY=node,native,browser,curve,int8,checkpoint limits the sections.
+// BENCH_ONLY=node,native,browser,firefox,curve,int8,checkpoint limits the sections.
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +20,7 @@ const SQUAD = join(ROOT, '..', 'shared', 'data', 'squad-v1.1-dev');
 const ARTICLES = [0, 7, 15, 23, 31, 39, 47];
 
 const cfg = benchConfig();
-const only = new Set((process.env.BENCH_ONLY ?? 'node,native,browser,curve,int8,checkpoint').split(','));
+const only = new Set((process.env.BENCH_ONLY ?? 'node,native,browser,firefox,curve,int8,checkpoint').split(','));
 
 if (!existsSync(join(MODEL_DIR, 'onnx', 'model.onnx'))) {
   log('making the full-size MobileBERT QA model (random weights, seed 42)...');
@@ -92,6 +92,12 @@ if (only.has('browser')) {
   const checkpointDir = join(ROOT, '.tmp', 'bench', 'mobilebert-sst2-safetensors');
   if (!existsSync(join(checkpointDir, 'model.safetensors'))) await makeModelFolder({ arch: 'mobilebert', task: { kind: 'classify', labels: ['negative', 'positive'] }, outDir: checkpointDir, seed: 42, format: 'safetensors' });
   results.browser = await benchBrowser({ modelDir: MODEL_DIR, int8Dir: INT8_DIR, checkpointDir, trials: cfg.trials, warmupMs: cfg.warmupMs, articles: cfg.quick ? ARTICLES.slice(0, 2) : ARTICLES, questionsPerArticle: 1 });
+}
+
+if (data && only.has('firefox')) {
+  const { benchFirefox } = await import('./browser/firefox.js');
+  log('Firefox ESR (page QA through the extension, same pages and questions):');
+  results.firefox = await benchFirefox({ modelDir: MODEL_DIR, trials: Math.min(cfg.trials, 5), warmupMs: cfg.warmupMs, articles: cfg.quick ? ARTICLES.slice(0, 2) : ARTICLES, questionsPerArticle: 1 });
 }
 
 const outDir = join(ROOT, 'bench', 'results');

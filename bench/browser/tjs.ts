@@ -104,7 +104,8 @@ export async function runTjsBench(o: TjsBenchOptions): Promise<TjsBenchResult> {
       transformersVersion: env.version,
       ortVersion: env.backends.onnx.versions?.web ?? '?',
       wasm: ASYNCIFY_WASM,
-      threads: o.threads,
+      // what onnxruntime-web runs, not what was asked: it falls back to 1 thread where threads are not possible
+      threads: env.backends.onnx.wasm?.numThreads ?? o.threads,
       dtype: o.dtype,
       fetched: { files, ms: fetchMs },
       loadMs: { first, second },

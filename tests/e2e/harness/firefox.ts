@@ -12,6 +12,8 @@ export const FIREFOX_UUID = 'd1b8c6a2-5e0f-4c3a-9f7e-2b6d8a4c1e90';
 export interface LaunchFirefoxOptions {
   extensionDir?: string;
   headless?: boolean;
+  /** extra Firefox prefs (e.g. the bench's shorter event page idle timeout) */
+  prefs?: Record<string, unknown>;
 }
 
 export interface LensFirefox {
@@ -72,7 +74,7 @@ export async function launchFirefox(options: LaunchFirefoxOptions = {}): Promise
     executablePath: FIREFOX_PATH,
     headless: options.headless ?? true,
     args: ['-remote-allow-system-access'],
-    extraPrefsFirefox: { 'extensions.webextensions.uuids': JSON.stringify({ [extensionId]: uuid }) },
+    extraPrefsFirefox: { ...options.prefs, 'extensions.webextensions.uuids': JSON.stringify({ [extensionId]: uuid }) },
   });
   try {
     const installed = await browser.installExtension(extensionDir);
