@@ -158,7 +158,9 @@ describe('models published as model.safetensors only, in Chromium', { skip }, ()
 
     const { answers, highlight } = await askInPopup(lens, server);
     assert.ok(answers.length > 0, 'answers are listed');
-    assert.ok(highlight.length > 0 && answers.some((a) => a.includes(highlight)), `the highlight "${highlight}" is one of the answers`);
+    // an answer across two blocks is marked block by block, so the marks' text lacks the line break between them
+    const squash = (t: string) => t.replace(/\s+/g, '');
+    assert.ok(highlight.length > 0 && answers.some((a) => squash(a).includes(squash(highlight))), `the highlight "${highlight}" is one of the answers`);
     assert.deepEqual(server.requests.filter((r) => r.server === 'hub'), [], 'an imported model needs no download');
     await removeModel(options, QA);
     await assertNothingStored(lens, QA);
