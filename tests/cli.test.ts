@@ -67,9 +67,11 @@ describe('lens qa', () => {
     assert.ok(out.answers.length <= 5);
     checkAnswers(out.answers, context);
   });
-  test('reads a file with --context and says how many windows it read', () => {
+  test('reads a file with --context and says how many windows it read, and how much of the page', () => {
     const out = ok(['qa', '--model', qaModel, '--context', 'README.md', '--question', 'what is this?', '--budget', '2']);
-    assert.match(out, /\(read 2 of \d+ windows\)/);
+    assert.match(out, /\(read 2 windows, \d+% of the page's \d+ tokens\)/);
+    const all = ok(['qa', '--model', qaModel, '--text', context, '--question', 'Who won?', '--budget', 'all']);
+    assert.match(all, /\(read 1 window, the whole page\)/);
   });
   test('user mistakes are one clear line', () => {
     fails(['qa', '--model', join(tmp, 'nope'), '--text', context, '--question', 'x'], /model folder .*nope not found/);

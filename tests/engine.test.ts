@@ -119,6 +119,10 @@ test('document QA reads a bounded number of windows and answers with offsets int
     const full = await answerDocument(m, 'When was the Eiffel Tower completed?', doc, { windowBudget: 1e6, earlyExit: 0 });
     assert.equal(full.windowsRead, doc.select('x', 1e6).length);
     assert.ok(full.windowsRead >= doc.chunks.length);
+    assert.equal(full.pageTokensRead, full.pageTokens, 'a full read covers every page token once');
+    assert.equal(full.pageTokens, doc.sections.reduce((t, s) => t + s.context.ids.length, 0));
+    assert.ok(byDefault.pageTokensRead < byDefault.pageTokens, 'the default budget reads part of a long page');
+    assert.ok(result.pageTokensRead <= 3 * 96 && result.pageTokensRead > 0, `${result.pageTokensRead} page tokens in 3 spans`);
     for (const a of result.answers) assert.equal(text.slice(a.start, a.end), a.text);
   } finally {
     await m.release();

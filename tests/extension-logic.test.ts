@@ -10,6 +10,7 @@ import { isBackgroundRequest, isOffscreenRequest, type StoredFile } from '../src
 import { REGISTRY, approxBytes, hubFileUrl, onDeviceInt8Source, parseRegistry, registryEntry } from '../src/shared/registry.js';
 import { DEFAULT_SETTINGS, checkSettingsPatch, classifyModelId, normalizeSettings, type TaskOf } from '../src/shared/settings-values.js';
 import { modelSpeed, speedFactorText, speedText } from '../src/ui/speed.js';
+import { readShareText } from '../src/ui/format.js';
 
 test('the registry has the default QA and zero-shot models with their hub files', () => {
   const qa = registryEntry('mobilebert-squad2');
@@ -223,4 +224,11 @@ test('model speed: read from the registry entry when well formed, said with its 
   assert.equal(speedFactorText(mobilebert, { msPerWindow384: 40, measuredOn: 'here' }, 'Compact BERT'), '3.1× slower than Compact BERT');
   assert.equal(speedFactorText({ msPerWindow384: 122, measuredOn: 'here' }, mobilebert, 'M'), 'about as fast as M');
   assert.equal(speedFactorText({ msPerWindow384: 40, measuredOn: 'elsewhere' }, mobilebert, 'M'), undefined, 'figures from different machines are not compared');
+});
+
+test('the popup says how much of the page was read, in page tokens (spans are smaller than the page\'s windows)', () => {
+  assert.equal(readShareText(9, 860, 2800), 'Read 9 passages, 31% of the page');
+  assert.equal(readShareText(1, 96, 96), 'Read the whole page (1 passage)');
+  assert.equal(readShareText(14, 2800, 2800), 'Read the whole page (14 passages)');
+  assert.equal(readShareText(0, 0, 0), '', 'nothing read (no text on the page): no line');
 });

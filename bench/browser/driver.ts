@@ -90,6 +90,8 @@ export interface AskSample {
   backgroundMs: number;
   windowsRead: number;
   windowsTotal: number;
+  pageTokensRead: number;
+  pageTokens: number;
   answer: string;
   abstained: boolean;
 }
@@ -104,7 +106,7 @@ export type BrowserPageQa = {
   /** the background's own reply.ms for the same asks */
   backgroundMs: { cold: Stats; warm: Stats; warmFullScan: Stats };
   warmup: { ms: number; asks: number };
-  /** false when the background ignored windowBudget (full-scan asks read fewer windows than the page has) */
+  /** false when the background ignored windowBudget (full-scan asks read less than every page token) */
   fullScanHonoured: boolean;
   coldSamples: AskSample[];
   warmSamples: AskSample[];
@@ -261,11 +263,14 @@ interface ChromeRuntime {
   chrome: { runtime: { sendMessage(msg: unknown): Promise<unknown> } };
 }
 type Envelope<T> = { ok: true; value: T } | { ok: false; error: string };
-interface AskReplyLite {
+/** The fields of the qa/ask reply (AskReply) the bench reads. */
+export interface AskReplyLite {
   answers: Array<{ text: string }>;
   abstained: boolean;
   windowsRead: number;
   windowsTotal: number;
+  pageTokensRead: number;
+  pageTokens: number;
   ms: number;
 }
 
@@ -355,7 +360,7 @@ export async function benchBrowser(options: BrowserBenchOptions): Promise<Browse
     const ask = async (item: (typeof items)[number], windowBudget?: number): Promise<AskSample> => {
       const msg = { type: 'qa/ask', requestId: `bench-${Math.random().toString(36).slice(2)}`, tabId: item.tabId, question: item.question, scope: 'page', ...(windowBudget ? { windowBudget } : {}) };
       const { ms, value } = await send<AskReplyLite>(asker, msg);
-      return { article: item.article, question: item.question, ms, backgroundMs: value.ms, windowsRead: value.windowsRead, windowsTotal: value.windowsTotal, answer: value.answers[0]?.text ?? '', abstained: value.abstained };
+      return { article: item.article, question: item.question, ms, backgroundMs: value.ms, windowsRead: value.windowsRead, windowsTotal: value.windowsTotal, pageTokensRead: value.pageTokensRead, pageTokens: value.pageTokens, answer: value.answers[0]?.text ?? '', abstained: value.abstained };
     };
 
     // cold: the first question after the background starts: the worker and the offscreen document are gone,
@@ -393,7 +398,7 @@ export async function benchBrowser(options: BrowserBenchOptions): Promise<Browse
     const fullScans: AskSample[] = [];
     for (const item of items) {
       fullScans.push(await ask(item, FULL_SCAN));
-      log(`warm full scan: ${fullScans.at(-1)?.ms.toFixed(0)} ms (${fullScans.at(-1)?.windowsRead} windows)`);
+      log(`warm full scan: ${fullScans.at(-1)?.ms.toFixed(0)} ms (${fullScans.at(-1)?.windowsRead} windows, ${fullScans.at(-1)?.pageTokensRead}/${fullScans.at(-1)?.pageTokens} page tokens)`);
     }
 
     // the same warm asks with other settings: inference in the service worker (1 thread, no message hop)
@@ -481,8 +486,8 @@ export async function benchBrowser(options: BrowserBenchOptions): Promise<Browse
     log('page extraction of a generated 10,000-element page...');
     const extraction = await benchExtraction(lens, server, Math.max(options.trials, 5));
     log(`extraction: ${extraction.ms.median.toFixed(0)} ms median (${extraction.elements} elements)`);
-    const fullScanHonoured = fullScans.every((x) => x.windowsRead === x.windowsTotal);
-    if (!fullScanHonoured) log('WARNING: full-scan asks read fewer windows than the page has: the background ignores AskRequest.windowBudget (warmFullScan is not a full scan)');
+    const fullScanHonoured = fullScans.every((x) => x.pageTokensRead === x.pageTokens);
+    if (!fullScanHonoured) log('WARNING: full-scan asks read less than the whole page: the background ignores AskRequest.windowBudget (warmFullScan is not a full scan)');
     return {
       date: new Date().toISOString(),
       browser: `Chromium ${browserVersion} (headless, --disable-gpu)`,

@@ -23,7 +23,7 @@ import { launchFirefox, type LensFirefox } from '../../tests/e2e/harness/firefox
 import { startTestServer, type TestServer } from '../../tests/e2e/harness/server.js';
 import { SQUAD_DIR } from '../../tests/helpers/shared-data.js';
 import type { FirefoxSection, FirefoxThreads } from '../firefox-report.js';
-import { makeHubTree, QA_MODEL_ID, type AskSample } from './driver.js';
+import { makeHubTree, QA_MODEL_ID, type AskReplyLite, type AskSample } from './driver.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /**
@@ -49,13 +49,6 @@ export interface FirefoxBenchOptions {
   log?: (line: string) => void;
 }
 
-interface AskReplyLite {
-  answers: Array<{ text: string }>;
-  abstained: boolean;
-  windowsRead: number;
-  windowsTotal: number;
-  ms: number;
-}
 type Envelope<T> = { ok: true; value: T } | { ok: false; error: string };
 
 /** The slice of Firefox's extension API the callbacks use inside extension pages (no DOM or webextension types here). */
@@ -187,7 +180,7 @@ export async function benchFirefox(options: FirefoxBenchOptions): Promise<Firefo
     const ask = async (item: (typeof items)[number]): Promise<AskSample & { phases: string[] }> => {
       const msg = { type: 'qa/ask', requestId: `bench-fx-${Math.random().toString(36).slice(2)}`, tabId: item.tabId, question: item.question, scope: 'page' };
       const { ms, value, phases } = await send<AskReplyLite>(asker, msg);
-      return { article: item.article, question: item.question, ms, backgroundMs: value.ms, windowsRead: value.windowsRead, windowsTotal: value.windowsTotal, answer: value.answers[0]?.text ?? '', abstained: value.abstained, phases };
+      return { article: item.article, question: item.question, ms, backgroundMs: value.ms, windowsRead: value.windowsRead, windowsTotal: value.windowsTotal, pageTokensRead: value.pageTokensRead, pageTokens: value.pageTokens, answer: value.answers[0]?.text ?? '', abstained: value.abstained, phases };
     };
 
     // cold: wait for Firefox to suspend the idle event page, then ask

@@ -34,6 +34,8 @@ interface LoadedModel {
   variant: OnnxVariant;
   backend: string | undefined;
   model: Promise<LensModel>;
+  /** the load finished (a prewarm may have started it before the question that waits on it) */
+  ready?: boolean;
 }
 
 export interface EngineHostOptions {
@@ -87,6 +89,7 @@ export class EngineHost {
     })();
     const loading: LoadedModel = Object.assign(key, { model });
     this.models.set(modelId, loading);
+    loading.model.then(() => (loading.ready = true), () => undefined);
     // a failed load is not cached: the next request tries again (e.g. after the download finished)
     loading.model.catch(() => {
       if (this.models.get(modelId) === loading) this.models.delete(modelId);
@@ -94,8 +97,14 @@ export class EngineHost {
     return loading.model;
   }
 
+  /** loaded or being loaded */
   isLoaded(modelId: string): boolean {
     return this.models.has(modelId);
+  }
+
+  /** loaded, its session ready: a request need not wait for a load (and need not say "Loading the model") */
+  isReady(modelId: string): boolean {
+    return this.models.get(modelId)?.ready === true;
   }
 
   /** The ONNX file each loaded model runs, by model id (a diagnostic for tests and the status reply). */

@@ -95,7 +95,7 @@ export class LocalInference implements Inference {
   }
 
   async answer(job: QaJob): Promise<DocumentAnswers> {
-    if (!this.engines.isLoaded(job.modelId)) job.onProgress('load', 0, undefined, 'Loading the model');
+    if (!this.engines.isReady(job.modelId)) job.onProgress('load', 0, undefined, 'Loading the model');
     const model = await this.engines.model(job.modelId);
     model.require('qa');
     job.signal.throwIfAborted();
@@ -122,6 +122,8 @@ export class LocalInference implements Inference {
       noAnswerScore: result.noAnswerScore,
       windowsRead: result.windowsRead,
       windowsTotal: result.windowsTotal,
+      pageTokensRead: result.pageTokensRead,
+      pageTokens: result.pageTokens,
       timeline: takeMarks(),
     };
   }

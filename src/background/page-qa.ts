@@ -64,7 +64,7 @@ async function answerPage(engines: EngineHost, req: AskRequest): Promise<AskRepl
     signal.throwIfAborted();
     if (!page.text.trim()) {
       // e.g. a page of images only: nothing for the model to read, so it is not run
-      return { scope: page.scope, snapshotId: page.snapshotId, reading: page.reading, answers: [], abstained: false, noAnswerScore: 0, windowsRead: 0, windowsTotal: 0, highlighted: false, ms: Date.now() - started, noText: true };
+      return { scope: page.scope, snapshotId: page.snapshotId, reading: page.reading, answers: [], abstained: false, noAnswerScore: 0, windowsRead: 0, windowsTotal: 0, pageTokensRead: 0, pageTokens: 0, highlighted: false, ms: Date.now() - started, noText: true };
     }
     mark('worker:extracted');
     if (page.partial) progress('extract', page.partial.read, page.partial.total, partialReadText(page.partial));
@@ -105,6 +105,8 @@ async function answerPage(engines: EngineHost, req: AskRequest): Promise<AskRepl
       noAnswerScore: result.noAnswerScore,
       windowsRead: result.windowsRead,
       windowsTotal: result.windowsTotal,
+      pageTokensRead: result.pageTokensRead,
+      pageTokens: result.pageTokens,
       highlighted,
       ms: Date.now() - started,
       timeline: [...takeMarks(), ...(result.timeline ?? [])].sort((a, b) => a.at - b.at),

@@ -164,7 +164,8 @@ async function qa(args: string[]): Promise<void> {
     const result = await answerDocument(model, question, doc, { topK: top, windowBudget, tokenBudget, earlyExit });
     const lines = result.answers.map((a, i) => `${i + 1}. ${JSON.stringify(a.text)}  score ${a.score.toFixed(3)}  chars ${a.start}-${a.end}`);
     const head = result.abstained ? `no answer found (no-answer score ${result.noAnswerScore.toFixed(3)}); best guesses:` : 'answers:';
-    const foot = `(read ${result.windowsRead} of ${result.windowsTotal} windows${result.exitedEarly ? '; stopped early on a confident answer' : ''})`;
+    const share = result.pageTokensRead >= result.pageTokens ? 'the whole page' : `${Math.round((100 * result.pageTokensRead) / result.pageTokens)}% of the page's ${result.pageTokens} tokens`;
+    const foot = `(read ${result.windowsRead} window${result.windowsRead === 1 ? '' : 's'}, ${share}${result.exitedEarly ? '; stopped early on a confident answer' : ''})`;
     print(v, { question, ...result }, [head, ...lines, foot].join('\n'));
   });
 }

@@ -5,7 +5,7 @@ import { newRequestId, sendToBackground, sendToBackgroundRaw } from '../shared/m
 import type { AskReply, ProgressEvent, Scope } from '../shared/protocol.js';
 import { partialReadText } from '../shared/read-limit.js';
 import { byId, h, replaceChildren } from '../ui/dom.js';
-import { barWidth, errorText, formatCount, formatMs, formatPercent } from '../ui/format.js';
+import { barWidth, errorText, formatCount, formatMs, formatPercent, readShareText } from '../ui/format.js';
 import { icon } from '../ui/icons.js';
 import { notice } from '../ui/notice.js';
 import { progressView } from '../ui/progress.js';
@@ -275,7 +275,7 @@ export class AskView {
       parts.push(h('div', { class: 'result-head' }, h('h2', { class: 'section-title' }, reply.answers.length === 1 ? 'Answer' : 'Answers'), h('span', { class: 'muted small' }, reply.answers.length > 1 ? 'Click one to mark it on the page' : '')), list);
       if (!reply.highlighted) parts.push(this.highlightNote('The answer could not be marked on the page (it may have changed since it was read).'));
     }
-    const read = reply.windowsTotal > 0 ? `Read ${formatCount(reply.windowsRead)} of ${formatCount(reply.windowsTotal)} passage${reply.windowsTotal === 1 ? '' : 's'}` : '';
+    const read = readShareText(reply.windowsRead, reply.pageTokensRead, reply.pageTokens);
     if (reply.partial) {
       parts.push(h('p', { class: 'result-meta muted small', 'data-testid': 'partial-read' }, `${partialReadText(reply.partial)} on this page: answers come from that part.`));
     }

@@ -129,6 +129,9 @@ export interface AskReply {
   noAnswerScore: number;
   windowsRead: number;
   windowsTotal: number;
+  /** page tokens read (each once) and the page's tokens: the share of the page the model read */
+  pageTokensRead: number;
+  pageTokens: number;
   /** the best answer was highlighted in the page */
   highlighted: boolean;
   ms: number;
@@ -430,6 +433,9 @@ export interface DocumentAnswers {
   noAnswerScore: number;
   windowsRead: number;
   windowsTotal: number;
+  /** page tokens read (each once) and the page's tokens: the share of the page the model read */
+  pageTokensRead: number;
+  pageTokens: number;
   /** diagnostics: the marks of the context that answered (src/shared/timeline.ts) */
   timeline?: TimelineMark[];
 }

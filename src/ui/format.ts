@@ -31,6 +31,13 @@ export function formatBytesProgress(done: number, total: number | undefined): st
 }
 
 /** 0.873 -> "87%"; tiny but non-zero scores show as "<1%" rather than a misleading "0%". */
+/** What the model read of the page: "Read 9 passages, 31% of the page" (or "the whole page"). */
+export function readShareText(passages: number, pageTokensRead: number, pageTokens: number): string {
+  if (passages <= 0 || pageTokens <= 0) return '';
+  const count = `${formatCount(passages)} passage${passages === 1 ? '' : 's'}`;
+  return pageTokensRead >= pageTokens ? `Read the whole page (${count})` : `Read ${count}, ${formatPercent(pageTokensRead / pageTokens)} of the page`;
+}
+
 export function formatPercent(score: number): string {
   if (!Number.isFinite(score)) return '—';
   const p = Math.max(0, Math.min(1, score)) * 100;

@@ -89,7 +89,12 @@ export interface DocumentResult extends QaResult {
   windowsRead: number;
   /** real tokens of the windows read ([CLS] question [SEP] span [SEP] each, no padding) */
   tokensRead: number;
+  /** 384-token windows the page makes (the read spans are smaller: compare pageTokensRead with pageTokens) */
   windowsTotal: number;
+  /** page tokens inside the windows read (each counted once; the question not counted) */
+  pageTokensRead: number;
+  /** tokens of the whole page: a full read has pageTokensRead === pageTokens */
+  pageTokens: number;
   /** reading stopped before the budget because a window was sure of its answer */
   exitedEarly: boolean;
 }
@@ -195,6 +200,22 @@ function chunkOf(sections: readonly Section[], section: number, docStart: number
   return { section, docStart, length, start: offset + context.starts[docStart], end: offset + context.ends[docStart + length - 1] };
 }
 
+/** Page tokens inside the chunks, each counted once (the page's own windows overlap by their stride). */
+function tokensCovered(chunks: readonly Chunk[]): number {
+  const sorted = [...chunks].sort((a, b) => a.section - b.section || a.docStart - b.docStart);
+  let total = 0;
+  let section = -1;
+  let end = 0;
+  for (const c of sorted) {
+    if (c.section !== section) [section, end] = [c.section, 0];
+    const from = Math.max(c.docStart, end);
+    const to = c.docStart + c.length;
+    if (to > from) total += to - from;
+    end = Math.max(end, to);
+  }
+  return total;
+}
+
 /** Window counts of the early-exit steps: whole windows, about EARLY_EXIT_TOKENS each, at least one. */
 export function earlyExitSteps(windowTokens: readonly number[]): number[] {
   const steps: number[] = [];
@@ -266,5 +287,7 @@ export async function answerDocument(model: LensModel, question: string, doc: Pr
     }
   }
   const tokensRead = logits.reduce((sum, w) => sum + w.window.inputIds.length, 0);
-  return { ...extractAnswers(logits, options), windowsRead: logits.length, tokensRead, windowsTotal: doc.chunks.length, exitedEarly };
+  const pageTokensRead = tokensCovered(chunks.slice(0, logits.length));
+  const pageTokens = doc.sections.reduce((sum, s) => sum + s.context.ids.length, 0);
+  return { ...extractAnswers(logits, options), windowsRead: logits.length, tokensRead, windowsTotal: doc.chunks.length, pageTokensRead, pageTokens, exitedEarly };
 }
