@@ -1,18 +1,7 @@
 // The Firefox ESR part of docs/PERFORMANCE.md (bench/browser/firefox.ts measures it): its goal row, its page QA
 // rows and what it has for WebAssembly threads. Kept apart from report.ts, which calls these.
+import type { AskSample } from './browser/types.js';
 import type { Stats } from './stats.js';
-
-/** One qa/ask, timed in the extension page around sendMessage (as Chromium's AskSample). */
-export interface FirefoxAskSample {
-  article: number;
-  question: string;
-  ms: number;
-  backgroundMs: number;
-  windowsRead: number;
-  windowsTotal: number;
-  answer: string;
-  abstained: boolean;
-}
 
 /** What the event page has for WebAssembly threads. */
 export interface FirefoxThreads {
@@ -36,8 +25,8 @@ export interface FirefoxSection {
   idleTimeoutMs: number;
   threads: FirefoxThreads;
   installMs: number;
-  warmSamples: FirefoxAskSample[];
-  coldSamples: FirefoxAskSample[];
+  warmSamples: AskSample[];
+  coldSamples: AskSample[];
 }
 
 

@@ -1,7 +1,7 @@
 // The report's part for bench/browser/page-qa-sample.ts: its Goals rows (page QA warm median and p95 over the
 // large sample, cold first answer, memory growth) and a section with the cold-start breakdown and memory points.
 import type { BenchResults } from './report.js';
-import type { PageQaSample } from './browser/page-qa-sample.js';
+import type { PageQaSample, PhaseSpan } from './browser/page-qa-sample.js';
 
 const ms = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? '–' : v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${v.toFixed(0)} ms`);
 const mb = (b: number | string) => (typeof b === 'number' ? `${(b / 1e6).toFixed(1)} MB` : b);
@@ -42,13 +42,15 @@ export function pageQaSampleSection(r: BenchResults): string[] {
   lines.push('| | questions | median | p95 |', '|---|---|---|---|');
   lines.push(`| warm | ${s.warm.n} | ${ms(s.warm.median)} | ${ms(s.warm.p95)} |`);
   lines.push(`| cold (first answer after the background starts) | ${s.cold.n} | ${ms(s.cold.median)} | ${ms(s.cold.p95)} |`, '');
-  if (s.coldSpans.length) {
-    const total = s.coldSpans.find((x) => x.label === 'total')?.median;
-    lines.push('Where a cold start goes (each span: median over the cold questions, from the extension\'s timeline marks; spans overlap where the work runs in parallel, so they do not add up to the total):', '');
-    lines.push('| span | from | to | median | of the total |', '|---|---|---|---|---|');
-    for (const x of s.coldSpans) lines.push(`| ${x.label} | \`${x.from}\` | \`${x.to}\` | ${ms(x.median)} | ${total ? `${((100 * x.median) / total).toFixed(0)}%` : '–'} |`);
+  const spanTable = (spans: readonly PhaseSpan[], intro: string) => {
+    if (!spans.length) return;
+    const total = spans.find((x) => x.label === 'total')?.median;
+    lines.push(intro, '', '| span | from | to | questions | median | of the total |', '|---|---|---|---|---|---|');
+    for (const x of spans) lines.push(`| ${x.label} | \`${x.from}\` | \`${x.to}\` | ${x.n} | ${ms(x.median)} | ${total ? `${((100 * x.median) / total).toFixed(0)}%` : '–'} |`);
     lines.push('');
-  }
+  };
+  spanTable(s.warmSpans ?? [], 'Where a warm question goes (the profile behind the warm figures; each span: median over the warm questions that have both marks, from the extension\'s timeline marks):');
+  spanTable(s.coldSpans, 'Where a cold start goes (each span: median over the cold questions, from the extension\'s timeline marks; spans overlap where the work runs in parallel, so they do not add up to the total):');
   lines.push(
     'What the cold path does now, and what was ruled out:',
     '',

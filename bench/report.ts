@@ -1,6 +1,6 @@
 // Turns one run's results into docs/PERFORMANCE.md and two SVG charts. Every number in the report comes
 // from the results file of that run; goals are compared with what was measured, and misses say by how much.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CheckpointSection } from './checkpoint.js';
 import type { CurvePoint, PageQaResult, RetrievalSection } from './node.js';
@@ -183,7 +183,7 @@ function limitsSection(r: BenchResults): string[] {
   const tjs = r.browser?.transformersJs;
   if (tjs?.pageQa && warm !== undefined) {
     const same = tjs.runs?.find((x) => isInt8(x) && x.threads === 1);
-    out.push(`- **transformers.js** runs the same ONNX file on its own onnxruntime-web build: ${ms(at384(same))} per 384-token window vs ${ms(int8x1)} for Lens (both int8, 1 thread). With 2 threads its session creation never finished in an extension page, so it is compared at 1 thread (against the extension's service-worker path) and against the extension's default. In the page QA comparison it is handed the retriever's windows (${tokens} tokens at most) directly, without page extraction or messaging; given a whole page it reads only the first 512 tokens.`);
+    out.push(`- **transformers.js** runs the same ONNX file on its own onnxruntime-web build: ${ms(at384(same))} per 384-token window vs ${ms(int8x1)} for Lens (both int8, 1 thread). ${(tjs.pageQa.threads ?? 1) > 1 ? `In page QA it runs with ${threadsText(tjs.pageQa.threads ?? 1)} in an extension page (cross-origin isolated, as the offscreen document), so it is compared with the extension's default at equal threads.` : 'It is compared at 1 thread (against the extension\'s service-worker path) and against the extension\'s default.'} In the page QA comparison it is handed the retriever's windows (${tokens} tokens at most) directly, without page extraction or messaging; given a whole page it reads only the first 512 tokens.`);
   }
   const cold = r.browser?.pageQa?.cold?.median;
   if (cold !== undefined && warm !== undefined) {
@@ -321,9 +321,27 @@ export function renderReport(r: BenchResults): string {
   return `${lines.join('\n')}\n`;
 }
 
-export function writeReport(results: BenchResults, docsDir: string): void {
+/**
+ * The README with its headline table (between <!-- headline:start --> and <!-- headline:end -->) replaced by the
+ * report's Goals table, so the two never disagree.
+ */
+export function withHeadline(readme: string, report: string): string {
+  const start = '<!-- headline:start -->';
+  const end = '<!-- headline:end -->';
+  const from = readme.indexOf(start);
+  const to = readme.indexOf(end);
+  if (from < 0 || to < from) throw new Error(`the README has no ${start} ... ${end} block for the headline table`);
+  const goals = report.split('\n## Goals\n')[1]?.split('\n\n').map((block) => block.trim()).find((block) => block.startsWith('| goal |'));
+  if (!goals) throw new Error('the report has no Goals table');
+  return `${readme.slice(0, from + start.length)}\n${goals}\n${readme.slice(to)}`;
+}
+
+/** docs/PERFORMANCE.md and its charts; with `readmePath`, the README's headline table too. */
+export function writeReport(results: BenchResults, docsDir: string, readmePath?: string): void {
   mkdirSync(docsDir, { recursive: true });
-  writeFileSync(join(docsDir, 'PERFORMANCE.md'), renderReport(results));
+  const report = renderReport(results);
+  writeFileSync(join(docsDir, 'PERFORMANCE.md'), report);
+  if (readmePath) writeFileSync(readmePath, withHeadline(readFileSync(readmePath, 'utf8'), report));
   writeFileSync(join(docsDir, 'performance-chart.svg'), barChart(perWindowRows(results).filter((row) => row.chart)));
   if (results.retrievalCurve?.points.length) writeFileSync(join(docsDir, 'performance-curve.svg'), curveChart(results.retrievalCurve.points));
 }

@@ -3,7 +3,8 @@
 // bench/results/<date>.json and docs/PERFORMANCE.md (+ docs/performance-chart.svg).
 // BENCH_QUICK=1 runs a smoke pass (few trials) to check the harness; its figures are not for reporting.
 // BENCH_ONLY=node,native,browser,firefox,curve,int8,checkpoint limits the sections.
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+// `-- --report FILE` writes the report again from a results file.
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { makeModelFolder } from '../src/modelgen/model-folder.js';
@@ -18,6 +19,17 @@ const MODEL_DIR = join(ROOT, '.tmp', 'bench', 'mobilebert-qa');
 const INT8_DIR = join(ROOT, '.tmp', 'bench', 'mobilebert-qa-int8');
 const SQUAD = join(ROOT, '..', 'shared', 'data', 'squad-v1.1-dev');
 const ARTICLES = [0, 7, 15, 23, 31, 39, 47];
+
+// `npm run bench -- --report bench/results/<date>.json`: the report (and the README's headline) written again from
+// a results file, measuring nothing (e.g. after a change to the report's wording)
+const reportFrom = process.argv.indexOf('--report');
+if (reportFrom >= 0) {
+  const file = process.argv[reportFrom + 1];
+  if (!file || !existsSync(file)) throw new Error(`--report needs a results file (got ${file ?? 'nothing'})`);
+  writeReport(JSON.parse(readFileSync(file, 'utf8')) as BenchResults, join(ROOT, 'docs'), join(ROOT, 'README.md'));
+  log(`report: docs/PERFORMANCE.md and the README's headline table, from ${file}`);
+  process.exit(0);
+}
 
 const cfg = benchConfig();
 const only = new Set((process.env.BENCH_ONLY ?? 'node,native,browser,firefox,curve,int8,checkpoint').split(','));
@@ -106,6 +118,6 @@ const file = join(outDir, `${results.date.slice(0, 10)}${cfg.quick ? '-quick' : 
 writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
 log(`results: ${file}`);
 if (!cfg.quick) {
-  writeReport(results, join(ROOT, 'docs'));
-  log('report: docs/PERFORMANCE.md');
+  writeReport(results, join(ROOT, 'docs'), join(ROOT, 'README.md'));
+  log('report: docs/PERFORMANCE.md, and the README\'s headline table');
 }

@@ -25,7 +25,7 @@ import { benchExtraction, type ExtractionBench } from './extraction.js';
 import type { WebGpuBench } from '../webgpu.js';
 import { benchWebGpu } from './webgpu.js';
 import type { PageQaSample } from './page-qa-sample.js';
-import type { BenchPageGlobals, EngineBenchOptions, MemoryReport, EngineBenchResult, Stats, TjsBenchOptions, TjsBenchResult, TjsQaOptions, TjsQaResult } from './types.js';
+import type { AskReplyLite, AskSample, BenchPageGlobals, EngineBenchOptions, MemoryReport, EngineBenchResult, Stats, TjsBenchOptions, TjsBenchResult, TjsQaOptions, TjsQaResult } from './types.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const QA_MODEL_ID = 'mobilebert-squad2';
@@ -79,21 +79,6 @@ export interface BrowserBenchOptions {
   /** warm page QA under other extension settings (default: inference in the service worker) */
   alternatives?: Array<{ label: string; settings: Record<string, string> }>;
   log?: (line: string) => void;
-}
-
-export interface AskSample {
-  article: number;
-  question: string;
-  /** measured in the extension page around chrome.runtime.sendMessage */
-  ms: number;
-  /** the background's own reply.ms (extract + load + prepare + read) */
-  backgroundMs: number;
-  windowsRead: number;
-  windowsTotal: number;
-  pageTokensRead: number;
-  pageTokens: number;
-  answer: string;
-  abstained: boolean;
 }
 
 /** Page QA through the extension's background (qa/ask). Client ms: measured in the extension page around sendMessage. */
@@ -263,15 +248,26 @@ interface ChromeRuntime {
   chrome: { runtime: { sendMessage(msg: unknown): Promise<unknown> } };
 }
 type Envelope<T> = { ok: true; value: T } | { ok: false; error: string };
-/** The fields of the qa/ask reply (AskReply) the bench reads. */
-export interface AskReplyLite {
-  answers: Array<{ text: string }>;
-  abstained: boolean;
-  windowsRead: number;
-  windowsTotal: number;
-  pageTokensRead: number;
-  pageTokens: number;
-  ms: number;
+
+/** Asks in turn for `warmupMs` (at least once, not counted), then every item `trials` times: the warm samples. */
+export async function warmAsks<I, S extends AskSample>(items: readonly I[], ask: (item: I) => Promise<S>, options: { warmupMs: number; trials: number }, log: (line: string) => void): Promise<{ warmup: { ms: number; asks: number }; samples: S[] }> {
+  const t = performance.now();
+  let asks = 0;
+  do {
+    await ask(items[asks % items.length]);
+    asks++;
+  } while (performance.now() - t < options.warmupMs);
+  const warmup = { ms: performance.now() - t, asks };
+  log(`warmed up with ${asks} asks`);
+  const samples: S[] = [];
+  for (let trial = 0; trial < options.trials; trial++) {
+    for (const item of items) {
+      const sample = await ask(item);
+      samples.push(sample);
+      log(`warm ask: ${sample.ms.toFixed(0)} ms (${sample.windowsRead} windows, ${sample.pageTokensRead}/${sample.pageTokens} page tokens)`);
+    }
+  }
+  return { warmup, samples };
 }
 
 export async function send<T>(page: Page, msg: unknown): Promise<{ ms: number; value: T }> {
@@ -379,21 +375,7 @@ export async function benchBrowser(options: BrowserBenchOptions): Promise<Browse
     }
 
     // warm: after a warm-up of asks, each question with the default budget, then reading every window
-    const t = performance.now();
-    let warmAsks = 0;
-    do {
-      await ask(items[warmAsks % items.length]);
-      warmAsks++;
-    } while (performance.now() - t < options.warmupMs);
-    const warmup = { ms: performance.now() - t, asks: warmAsks };
-    log(`warmed up with ${warmAsks} asks`);
-    const samples: AskSample[] = [];
-    for (let trial = 0; trial < options.trials; trial++) {
-      for (const item of items) {
-        samples.push(await ask(item));
-        log(`warm ask: ${samples.at(-1)?.ms.toFixed(0)} ms (${samples.at(-1)?.windowsRead}/${samples.at(-1)?.windowsTotal} windows)`);
-      }
-    }
+    const { warmup, samples } = await warmAsks(items, ask, options, log);
     // a full scan reads every window (~10x the budget's time): one pass
     const fullScans: AskSample[] = [];
     for (const item of items) {

@@ -23,7 +23,8 @@ import { launchFirefox, type LensFirefox } from '../../tests/e2e/harness/firefox
 import { startTestServer, type TestServer } from '../../tests/e2e/harness/server.js';
 import { SQUAD_DIR } from '../../tests/helpers/shared-data.js';
 import type { FirefoxSection, FirefoxThreads } from '../firefox-report.js';
-import { makeHubTree, QA_MODEL_ID, type AskReplyLite, type AskSample } from './driver.js';
+import { makeHubTree, QA_MODEL_ID, warmAsks } from './driver.js';
+import type { AskReplyLite, AskSample } from './types.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /**
@@ -203,23 +204,9 @@ export async function benchFirefox(options: FirefoxBenchOptions): Promise<Firefo
     const threads = await backgroundThreads(asker);
     log(`event page: crossOriginIsolated ${threads.crossOriginIsolated}, SharedArrayBuffer ${threads.sharedArrayBuffer}, shared memory to a Worker: ${threads.postSharedMemory}`);
 
-    const t = performance.now();
-    let warmAsks = 0;
-    do {
-      await ask(items[warmAsks % items.length]);
-      warmAsks++;
-    } while (performance.now() - t < options.warmupMs);
-    const warmup = { ms: performance.now() - t, asks: warmAsks };
-    log(`warmed up with ${warmAsks} asks`);
-    const warm: AskSample[] = [];
-    for (let trial = 0; trial < options.trials; trial++) {
-      for (const item of items) {
-        const { phases, ...sample } = await ask(item);
-        if (phases.includes('load')) throw new Error('a warm ask reloaded the model: the event page was suspended between asks');
-        warm.push(sample);
-        log(`warm ask: ${sample.ms.toFixed(0)} ms (${sample.windowsRead}/${sample.windowsTotal} windows)`);
-      }
-    }
+    const { warmup, samples } = await warmAsks(items, ask, options, log);
+    if (samples.some((x) => x.phases.includes('load'))) throw new Error('a warm ask reloaded the model: the event page was suspended between asks');
+    const warm: AskSample[] = samples.map(({ phases: _, ...sample }) => sample);
     return {
       browser: `${version} (headless), event page, ${threads.postSharedMemory === 'ok' ? 'threads possible' : '1 WebAssembly thread'}`,
       questions: items.length,

@@ -39,8 +39,8 @@ export interface SampleAsk extends SampleQuestion {
   marks?: Record<string, number>;
 }
 
-/** One span of a cold start: from one mark to another (ms), median over the cold asks that have both. */
-export interface ColdSpan {
+/** One span of a question's path: from one mark to another (ms), median over the asks that have both. */
+export interface PhaseSpan {
   label: string;
   from: string;
   to: string;
@@ -64,7 +64,9 @@ export interface PageQaSample {
   warmupAsks: number;
   /** median ms after the question was sent at which each mark was reached, over the cold asks */
   coldMarks: Record<string, number>;
-  coldSpans: ColdSpan[];
+  coldSpans: PhaseSpan[];
+  /** the same for the warm asks: where a warm question's time goes (the profile behind the warm figures) */
+  warmSpans: PhaseSpan[];
   /** the offscreen document's memory after the 1st, the 100th and the last question since it started */
   memory: MemoryPoint[];
   /** growth of measureUserAgentSpecificMemory from the 1st to the 100th question (0.05 = 5%), or why there is none */
@@ -111,8 +113,8 @@ export function drawQuestions(data: SquadData, count: number, seed: number, skip
   return out.slice(skip);
 }
 
-/** The spans the report shows, in the order a cold start reaches them; W: the side that ran the model. */
-function spanDefs(w: string): Array<[label: string, from: string, to: string]> {
+/** The spans the report shows for a cold start, in the order it reaches them; W: the side that ran the model. */
+function coldSpanDefs(w: string): Array<[label: string, from: string, to: string]> {
   return [
     ['browser starts the service worker', 'send', 'worker:origin'],
     ['service worker script (bundle evaluation)', 'worker:origin', 'worker:script'],
@@ -129,6 +131,41 @@ function spanDefs(w: string): Array<[label: string, from: string, to: string]> {
     ['reply reaches the page', `${w}:windows-last`, 'reply'],
     ['total', 'send', 'reply'],
   ];
+}
+
+/** The spans of a warm question (model loaded); W: the side that ran the model. */
+function warmSpanDefs(w: string): Array<[label: string, from: string, to: string]> {
+  return [
+    ['question reaches the service worker', 'send', 'worker:ask'],
+    ['page text from the content script', 'worker:ask', 'worker:extracted'],
+    [w === 'worker' ? 'to the reader' : 'hop to the offscreen document', 'worker:extracted', `${w}:qa`],
+    ['page prepared (tokens, index; first question on a page)', `${w}:qa`, `${w}:prepared`],
+    ['retrieval and windows read (model)', `${w}:read-start`, `${w}:windows-last`],
+    ['answer back, highlighted, reply reaches the page', `${w}:windows-last`, 'reply'],
+    ['total', 'send', 'reply'],
+  ];
+}
+
+/**
+ * Median span durations over the asks that have both marks; the runtime's start falls back to the model load's
+ * start and its runtime step where the host does not start the runtime early.
+ */
+function spansOf(samples: readonly SampleAsk[], defs: (side: string) => Array<[string, string, string]>): PhaseSpan[] {
+  const marksOf = samples.map((s) => s.marks ?? {});
+  const names = new Set(marksOf.flatMap((m) => Object.keys(m)));
+  const side = [...names].some((n) => n.startsWith('offscreen:')) ? 'offscreen' : 'worker';
+  const spans: PhaseSpan[] = [];
+  for (const [label, from, to] of defs(side)) {
+    const durations = marksOf
+      .map((m) => {
+        const start = m[from] ?? (from.endsWith(':runtime-start') ? m[`${side}:load-start`] : undefined);
+        const end = m[to] ?? (to.endsWith(':runtime-ready') ? m[`${side}:load-runtime`] : undefined);
+        return start !== undefined && end !== undefined ? end - start : undefined;
+      })
+      .filter((d): d is number => d !== undefined);
+    if (durations.length) spans.push({ label, from, to, median: median(durations), n: durations.length });
+  }
+  return spans;
 }
 
 /** Mark offsets (ms after send) of one reply: 'send', 'reply', each mark by name, and '<side>:windows-last'. */
@@ -230,9 +267,9 @@ export async function samplePageQa(ctx: Ctx, data: SquadData, options: PageQaSam
     // within an article, the warm-up questions first
     list.sort((a, b) => Number(a.counted) - Number(b.counted));
     for (const { q, counted } of list) {
-      const { ask } = await askOn(ctx, tabId, q);
+      const { ask, timeline, sentAt, repliedAt } = await askOn(ctx, tabId, q);
       asked++;
-      if (counted) warmSamples.push(ask);
+      if (counted) warmSamples.push({ ...ask, marks: markOffsets(timeline, sentAt, repliedAt) });
       if (asked === 1 || asked === memoryAfter) {
         memory.push({ afterQuestions: asked, memory: await offscreenMemory(ctx.lens) });
         log(`memory after ${asked} question(s): ${JSON.stringify(memory.at(-1)?.memory)}`);
@@ -251,20 +288,8 @@ export async function samplePageQa(ctx: Ctx, data: SquadData, options: PageQaSam
   const marksOf = coldSamples.map((s) => s.marks ?? {});
   const names = [...new Set(marksOf.flatMap((m) => Object.keys(m)))];
   const coldMarks = Object.fromEntries(names.map((n) => [n, median(marksOf.filter((m) => m[n] !== undefined).map((m) => m[n]))]).sort((a, b) => (a[1] as number) - (b[1] as number)));
-  const side = names.some((n) => n.startsWith('offscreen:load-')) ? 'offscreen' : 'worker';
-  const coldSpans: ColdSpan[] = [];
-  for (const [label, from, to] of spanDefs(side)) {
-    // the runtime's start: its own mark where the host starts it early, else the model load's start
-    const durations = marksOf
-      .map((m) => {
-        // the runtime's own marks where the host starts it early, else the model load's start and its runtime step
-        const start = m[from] ?? (from.endsWith(':runtime-start') ? m[`${side}:load-start`] : undefined);
-        const end = m[to] ?? (to.endsWith(':runtime-ready') ? m[`${side}:load-runtime`] : undefined);
-        return start !== undefined && end !== undefined ? end - start : undefined;
-      })
-      .filter((d): d is number => d !== undefined);
-    if (durations.length) coldSpans.push({ label, from, to, median: median(durations), n: durations.length });
-  }
+  const coldSpans = spansOf(coldSamples, coldSpanDefs);
+  const warmSpans = spansOf(warmSamples, warmSpanDefs);
 
   return {
     seed,
@@ -276,6 +301,7 @@ export async function samplePageQa(ctx: Ctx, data: SquadData, options: PageQaSam
     warmupAsks: warmupQs.length,
     coldMarks,
     coldSpans,
+    warmSpans,
     memory,
     memoryGrowth,
     note:
@@ -312,7 +338,8 @@ async function main(): Promise<void> {
     const file = join(ROOT, '.tmp', 'bench', `page-qa-sample-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
     writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
     if (result.warm.n) log(`warm median ${result.warm.median.toFixed(0)} ms, p95 ${result.warm.p95.toFixed(0)} ms (${result.warm.n}); cold median ${result.cold.median.toFixed(0)} ms, p95 ${result.cold.p95.toFixed(0)} ms (${result.cold.n}); memory growth ${typeof result.memoryGrowth === 'number' ? `${(result.memoryGrowth * 100).toFixed(1)}%` : result.memoryGrowth}`);
-    for (const s of result.coldSpans) log(`  ${s.label}: ${s.median.toFixed(0)} ms`);
+    for (const s of result.coldSpans) log(`  cold: ${s.label}: ${s.median.toFixed(0)} ms`);
+    for (const s of result.warmSpans) log(`  warm: ${s.label}: ${s.median.toFixed(0)} ms (${s.n})`);
     log(`results: ${file}`);
   } finally {
     await lens.close();

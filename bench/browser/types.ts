@@ -114,3 +114,30 @@ export interface BenchPageGlobals {
   __benchError?: string;
   __benchLog?: string[];
 }
+
+/** One page question through the extension's background (qa/ask), timed in an extension page; Chromium and Firefox. */
+export interface AskSample {
+  article: number;
+  question: string;
+  /** measured in the extension page around chrome.runtime.sendMessage */
+  ms: number;
+  /** the background's own reply.ms (extract + load + prepare + read) */
+  backgroundMs: number;
+  windowsRead: number;
+  windowsTotal: number;
+  pageTokensRead: number;
+  pageTokens: number;
+  answer: string;
+  abstained: boolean;
+}
+
+/** The fields of the qa/ask reply (AskReply) the bench reads. */
+export interface AskReplyLite {
+  answers: Array<{ text: string }>;
+  abstained: boolean;
+  windowsRead: number;
+  windowsTotal: number;
+  pageTokensRead: number;
+  pageTokens: number;
+  ms: number;
+}

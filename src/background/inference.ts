@@ -95,6 +95,7 @@ export class LocalInference implements Inference {
   }
 
   async answer(job: QaJob): Promise<DocumentAnswers> {
+    mark(`${this.where}:qa`);
     if (!this.engines.isReady(job.modelId)) job.onProgress('load', 0, undefined, 'Loading the model');
     const model = await this.engines.model(job.modelId);
     model.require('qa');
@@ -107,6 +108,7 @@ export class LocalInference implements Inference {
       mark(`${this.where}:prepared`);
     }
     this.remember(job.cacheKey, entry);
+    mark(`${this.where}:read-start`);
     const result = await answerDocument(model, job.question, entry.doc, {
       topK: job.topK,
       windowBudget: job.windowBudget,

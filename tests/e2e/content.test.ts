@@ -3,11 +3,11 @@
 // reads from a selection, and the classification card. Messages are sent to the tab from an extension page,
 // as the background does. Needs `npm run build` (dist/chrome) and /usr/bin/chromium.
 import assert from 'node:assert/strict';
-import { after, before, describe, test, type TestContext } from 'node:test';
+import { describe, test, type TestContext } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { ContentReplies, ContentRequest, ExtractReply, Reply } from '../../src/shared/protocol.js';
-import { chromiumUnavailable, launchChromium, type LensChromium } from './harness/chromium.js';
-import { startTestServer, type TestServer } from './harness/server.js';
+import { chromiumUnavailable, launchChromium } from './harness/chromium.js';
+import { contentSession } from './harness/session.js';
 
 const NOTHING_SELECTED = 'nothing is selected on this page';
 const UNKNOWN_SNAPSHOT = 'this answer belongs to an earlier reading of the page; ask again';
@@ -19,30 +19,17 @@ interface ChromeGlobal {
 
 const skip = chromiumUnavailable();
 
-let server: TestServer;
-let browser: LensChromium;
-let extPage: Page;
 const tabIds = new WeakMap<Page, number>();
 
-before(async () => {
-  if (skip) return;
-  server = await startTestServer({ hubDir: '.tmp/e2e/no-hub' });
-  browser = await launchChromium();
-  extPage = await browser.openExtensionPage('src/options/options.html');
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const session = contentSession(launchChromium, skip);
 
 /** Sends a content request to the tab's top frame from an extension page; retries while the script is loading. */
 async function sendRaw(page: Page, msg: unknown): Promise<unknown> {
   let tabId = tabIds.get(page);
-  if (tabId === undefined) tabIds.set(page, (tabId = await browser.tabIdOf(page)));
+  if (tabId === undefined) tabIds.set(page, (tabId = await session.browser.tabIdOf(page)));
   for (let attempt = 0; ; attempt++) {
     try {
-      return await extPage.evaluate(
+      return await session.extPage.evaluate(
         ([id, m]) => (globalThis as unknown as ChromeGlobal).chrome.tabs.sendMessage(id, m, { frameId: 0 }),
         [tabId, msg] as const,
       );
@@ -72,7 +59,7 @@ async function errorOf(page: Page, req: ContentRequest): Promise<string> {
 
 /** A fixture page in a new tab, closed when the test ends. */
 async function open(t: TestContext, name: string): Promise<Page> {
-  const page = await browser.openPage(server.fixtureUrl(name));
+  const page = await session.browser.openPage(session.server.fixtureUrl(name));
   t.after(() => page.close());
   await page.waitForLoadState('load');
   return page;
@@ -366,8 +353,8 @@ describe('content script', { skip }, () => {
   test('a second injection (as the background does for tabs opened before install) answers once', async (t) => {
     const page = await open(t, 'layout.html');
     await extract(page);
-    const tabId = await browser.tabIdOf(page);
-    await extPage.evaluate(async (id) => {
+    const tabId = await session.browser.tabIdOf(page);
+    await session.extPage.evaluate(async (id) => {
       const { chrome } = globalThis as unknown as {
         chrome: { runtime: { getManifest(): { content_scripts?: Array<{ js?: string[] }> } }; scripting: { executeScript(o: object): Promise<unknown> } };
       };

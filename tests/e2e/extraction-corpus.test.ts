@@ -9,12 +9,13 @@
 import assert from 'node:assert/strict';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { ExtractReply, Reply } from '../../src/shared/protocol.js';
 import { ROOT } from '../helpers/cli.js';
-import { chromiumUnavailable, launchChromium, type LensChromium } from './harness/chromium.js';
-import { FIXTURES_DIR, startTestServer, type TestServer } from './harness/server.js';
+import { chromiumUnavailable, launchChromium } from './harness/chromium.js';
+import { contentSession } from './harness/session.js';
+import { FIXTURES_DIR } from './harness/server.js';
 
 const CORPUS = 'corpus';
 const REPORT = join(ROOT, 'docs', 'EXTRACTION.md');
@@ -45,9 +46,6 @@ interface Row {
 const skip = chromiumUnavailable();
 const templates = readdirSync(join(FIXTURES_DIR, CORPUS)).filter((f) => f.endsWith('.html')).sort();
 
-let server: TestServer;
-let browser: LensChromium;
-let extPage: Page;
 const rows: Row[] = [];
 
 /** Lowercased words (letters and digits; NFKC folds MathML's mathematical italics and full-width forms). */
@@ -82,10 +80,10 @@ function overlap(expected: readonly string[], read: readonly string[]): { recall
 }
 
 async function extract(page: Page): Promise<ExtractReply> {
-  const tabId = await browser.tabIdOf(page);
+  const tabId = await session.browser.tabIdOf(page);
   for (let attempt = 0; ; attempt++) {
     try {
-      const reply = (await extPage.evaluate(
+      const reply = (await session.extPage.evaluate(
         ([id]) => (globalThis as unknown as ChromeGlobal).chrome.tabs.sendMessage(id, { type: 'content/extract', scope: 'page' }, { frameId: 0 }),
         [tabId] as const,
       )) as Reply<ExtractReply>;
@@ -154,17 +152,7 @@ function report(): string {
   return lines.join('\n');
 }
 
-before(async () => {
-  if (skip) return;
-  server = await startTestServer({ hubDir: '.tmp/e2e/no-hub' });
-  browser = await launchChromium();
-  extPage = await browser.openExtensionPage('src/options/options.html');
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const session = contentSession(launchChromium, skip);
 
 describe('main-content extraction on the page corpus', { skip }, () => {
   test('the corpus has at least 30 templates, each with marked main text', () => {
@@ -173,7 +161,7 @@ describe('main-content extraction on the page corpus', { skip }, () => {
 
   for (const name of templates) {
     test(name, async (t) => {
-      const page = await browser.openPage(server.fixtureUrl(`${CORPUS}/${name}`));
+      const page = await session.browser.openPage(session.server.fixtureUrl(`${CORPUS}/${name}`));
       t.after(() => page.close());
       await page.waitForLoadState('load');
       // pages that render after load (single-page apps) mark their content when they have rendered it

@@ -3,11 +3,10 @@
 // background sends them. Firefox differs where it matters here: closed shadow roots through
 // Element.openOrClosedShadowRoot, content scripts behind Xray wrappers, and access to cross-origin frames of hosts
 // the extension may read (refused by the content script itself). Needs `npm run build` (dist/firefox).
-import { after, before, describe, test } from 'node:test';
-import type { Page } from 'puppeteer-core';
-import { firefoxUnavailable, launchFirefox, type LensFirefox } from './harness/firefox.js';
+import { describe, test } from 'node:test';
+import { firefoxUnavailable, launchFirefox } from './harness/firefox.js';
+import { contentSession } from './harness/session.js';
 import { HOSTILE_CASES, type HostileDriver } from './harness/hostile-cases.js';
-import { startTestServer, type TestServer } from './harness/server.js';
 
 interface BrowserGlobal {
   browser: {
@@ -20,33 +19,19 @@ interface BrowserGlobal {
 
 const skip = firefoxUnavailable();
 
-let server: TestServer;
-let fx: LensFirefox;
-let extPage: Page;
-
-before(async () => {
-  if (skip) return;
-  server = await startTestServer({ hubDir: '.tmp/e2e/no-hub' });
-  fx = await launchFirefox();
-  extPage = await fx.openExtensionPage('src/options/options.html');
-});
-
-after(async () => {
-  await fx?.close();
-  await server?.close();
-});
+const session = contentSession(launchFirefox, skip);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let opened = 0;
 
 const driver: HostileDriver = {
   open: async (t, name) => {
-    const url = `${server.fixtureUrl(name.split('?')[0])}?${name.split('?')[1] ?? ''}&tab=${++opened}`;
-    const page = await fx.openPage(url); // resolves on load
+    const url = `${session.server.fixtureUrl(name.split('?')[0])}?${name.split('?')[1] ?? ''}&tab=${++opened}`;
+    const page = await session.browser.openPage(url); // resolves on load
     t.after(() => page.close());
     let tabId = -1;
     for (let attempt = 0; tabId < 0; attempt++) {
-      const tabs = await extPage.evaluate(() => (globalThis as unknown as BrowserGlobal).browser.tabs.query({}));
+      const tabs = await session.extPage.evaluate(() => (globalThis as unknown as BrowserGlobal).browser.tabs.query({}));
       tabId = tabs.find((tab) => tab.url === url)?.id ?? -1;
       if (tabId < 0 && attempt > 50) throw new Error(`no tab has ${url}`);
       if (tabId < 0) await sleep(100);
@@ -55,7 +40,7 @@ const driver: HostileDriver = {
       send: async (msg) => {
         for (let attempt = 0; ; attempt++) {
           try {
-            return await extPage.evaluate((id, m) => (globalThis as unknown as BrowserGlobal).browser.tabs.sendMessage(id, m, { frameId: 0 }), tabId, msg);
+            return await session.extPage.evaluate((id, m) => (globalThis as unknown as BrowserGlobal).browser.tabs.sendMessage(id, m, { frameId: 0 }), tabId, msg);
           } catch (err) {
             if (attempt > 50 || !/receiving end does not exist/i.test(String(err))) throw err;
             await sleep(100);

@@ -2,11 +2,10 @@
 // invisible characters, contenteditable, pages that change under the answer, forged messages and overridden
 // prototypes (the cases are in harness/hostile-cases.ts; firefox-hostile.test.ts runs the core ones in Firefox ESR).
 // Needs `npm run build` (dist/chrome) and /usr/bin/chromium.
-import { after, before, describe, test } from 'node:test';
-import type { Page } from 'playwright-core';
-import { chromiumUnavailable, launchChromium, type LensChromium } from './harness/chromium.js';
+import { describe, test } from 'node:test';
+import { chromiumUnavailable, launchChromium } from './harness/chromium.js';
+import { contentSession } from './harness/session.js';
 import { HOSTILE_CASES, type HostileDriver } from './harness/hostile-cases.js';
-import { startTestServer, type TestServer } from './harness/server.js';
 
 interface ChromeGlobal {
   chrome: { tabs: { sendMessage(tabId: number, msg: unknown, options?: { frameId?: number }): Promise<unknown> } };
@@ -14,37 +13,23 @@ interface ChromeGlobal {
 
 const skip = chromiumUnavailable();
 
-let server: TestServer;
-let browser: LensChromium;
-let extPage: Page;
-
-before(async () => {
-  if (skip) return;
-  server = await startTestServer({ hubDir: '.tmp/e2e/no-hub' });
-  browser = await launchChromium();
-  extPage = await browser.openExtensionPage('src/options/options.html');
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const session = contentSession(launchChromium, skip);
 
 let opened = 0;
 
 const driver: HostileDriver = {
   open: async (t, name) => {
     // a unique URL per tab: the tab is found by its URL
-    const url = `${server.fixtureUrl(name.split('?')[0])}?${name.split('?')[1] ?? ''}&tab=${++opened}`;
-    const page = await browser.openPage(url);
+    const url = `${session.server.fixtureUrl(name.split('?')[0])}?${name.split('?')[1] ?? ''}&tab=${++opened}`;
+    const page = await session.browser.openPage(url);
     t.after(() => page.close());
     await page.waitForLoadState('load');
-    const tabId = await browser.tabIdOf(page);
+    const tabId = await session.browser.tabIdOf(page);
     return {
       send: async (msg) => {
         for (let attempt = 0; ; attempt++) {
           try {
-            return await extPage.evaluate(([id, m]) => (globalThis as unknown as ChromeGlobal).chrome.tabs.sendMessage(id, m, { frameId: 0 }), [tabId, msg] as const);
+            return await session.extPage.evaluate(([id, m]) => (globalThis as unknown as ChromeGlobal).chrome.tabs.sendMessage(id, m, { frameId: 0 }), [tabId, msg] as const);
           } catch (err) {
             if (attempt > 50 || !/receiving end does not exist/i.test(String(err))) throw err;
             await new Promise((r) => setTimeout(r, 100));

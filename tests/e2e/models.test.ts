@@ -10,15 +10,14 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Page } from 'playwright-core';
 import { quantizeOnnx } from '../../src/engine/quantize.js';
 import { REGISTRY, registryEntry } from '../../src/shared/registry.js';
 import { ROOT } from '../helpers/cli.js';
 import { chromiumUnavailable, launchChromium, type LensChromium } from './harness/chromium.js';
-import { e2eBuild } from './harness/build.js';
 import { FULL_SIZE_QA_HUB_DIR, hubFilePath, hubFiles, prepareHub } from './harness/models.js';
 import { startTestServer, type TestServer } from './harness/server.js';
-import { cachedUrls, card, installedRecord, recordInstallPhases, setHub, type InstalledRecord } from './harness/store.js';
+import { hubSession } from './harness/session.js';
+import { cachedUrls, card, installedRecord, recordInstallPhases, type InstalledRecord } from './harness/store.js';
 
 const skip = chromiumUnavailable();
 const QA = 'mobilebert-squad2';
@@ -40,22 +39,7 @@ function assertOnDeviceInt8(record: InstalledRecord | undefined, fp32Path: strin
 }
 
 describe('model management in Chromium', { skip }, () => {
-  let lens: LensChromium;
-  let server: TestServer;
-  let hubDir: string;
-  let options: Page;
-
-  before(async () => {
-    hubDir = await prepareHub();
-    server = await startTestServer({ hubDir });
-    lens = await launchChromium({ extensionDir: await e2eBuild('chrome', hubDir) });
-    options = await setHub(lens, server.hubUrl);
-  });
-
-  after(async () => {
-    await lens?.close();
-    await server?.close();
-  });
+  const session = hubSession();
 
   for (const [fault, message] of [
     ['corrupt', /failed verification: its sha256/],
@@ -63,37 +47,37 @@ describe('model management in Chromium', { skip }, () => {
     ['missing', /HTTP 404/],
   ] as const) {
     test(`a ${fault} model file is refused with a clear error and nothing is stored`, async () => {
-      server.hubFaults.set(`${QA_REPO}/resolve/${QA_REVISION}/model.onnx`, fault);
-      await options.click(`${card(QA)} [data-testid="download"]`);
-      await options.waitForSelector(`${card(QA)} [data-testid="model-error"]`, { timeout: 30_000 });
-      assert.match((await options.textContent(`${card(QA)} [data-testid="model-error"]`)) ?? '', message);
-      assert.equal(await options.getAttribute(card(QA), 'data-state'), 'absent');
-      assert.deepEqual(await cachedUrls(lens), [], 'no partial files are left in Cache Storage');
-      server.hubFaults.clear();
+      session.server.hubFaults.set(`${QA_REPO}/resolve/${QA_REVISION}/model.onnx`, fault);
+      await session.options.click(`${card(QA)} [data-testid="download"]`);
+      await session.options.waitForSelector(`${card(QA)} [data-testid="model-error"]`, { timeout: 30_000 });
+      assert.match((await session.options.textContent(`${card(QA)} [data-testid="model-error"]`)) ?? '', message);
+      assert.equal(await session.options.getAttribute(card(QA), 'data-state'), 'absent');
+      assert.deepEqual(await cachedUrls(session.lens), [], 'no partial files are left in Cache Storage');
+      session.server.hubFaults.clear();
     });
   }
 
   test('download: the QA model gets its int8 file made on the device, answers run it; precision fp32 runs model.onnx; removing deletes both', async () => {
-    const phases = await recordInstallPhases(options, QA);
-    await options.click(`${card(QA)} [data-testid="download"]`);
-    await options.waitForSelector(`${card(QA)}[data-state="installed"]`, { timeout: 60_000 });
-    const record = await installedRecord(lens, QA);
+    const phases = await recordInstallPhases(session.options, QA);
+    await session.options.click(`${card(QA)} [data-testid="download"]`);
+    await session.options.waitForSelector(`${card(QA)}[data-state="installed"]`, { timeout: 60_000 });
+    const record = await installedRecord(session.lens, QA);
     assertOnDeviceInt8(record, 'model.onnx');
     assert.deepEqual(await phases(), ['download: Downloading MobileBERT SQuAD 2.0', 'optimize: Optimizing for this device (int8)…'], 'the int8 step is reported as its own phase, after the download');
-    assert.equal(await options.textContent(`${card(QA)} [data-testid="model-precision"]`), 'Runs int8, optimized on this device');
-    const urls = await cachedUrls(lens);
+    assert.equal(await session.options.textContent(`${card(QA)} [data-testid="model-precision"]`), 'Runs int8, optimized on this device');
+    const urls = await cachedUrls(session.lens);
     assert.ok(urls.some((u) => u.endsWith('/onnx/model_quantized.onnx')), 'the int8 file is in Cache Storage');
-    const list = await options.evaluate(() => chrome.runtime.sendMessage({ type: 'models/list' }));
+    const list = await session.options.evaluate(() => chrome.runtime.sendMessage({ type: 'models/list' }));
     assert.equal(list.value.storageBytes, record?.bytes, 'storage used counts both ONNX files');
 
-    const article = await lens.openPage(server.fixtureUrl('plain.html'));
-    const tabId = await lens.tabIdOf(article);
+    const article = await session.lens.openPage(session.server.fixtureUrl('plain.html'));
+    const tabId = await session.lens.tabIdOf(article);
     const askAndLoaded = async () => {
-      const reply = await options.evaluate((tab) => chrome.runtime.sendMessage({ type: 'qa/ask', requestId: crypto.randomUUID(), tabId: tab, question: 'what grows in the orchards?', scope: 'page' }), tabId);
+      const reply = await session.options.evaluate((tab) => chrome.runtime.sendMessage({ type: 'qa/ask', requestId: crypto.randomUUID(), tabId: tab, question: 'what grows in the orchards?', scope: 'page' }), tabId);
       assert.equal(reply.ok, true, JSON.stringify(reply));
       assert.ok(reply.value.answers.length > 0, 'an answer came back');
       // Chrome runs the model in the offscreen document: the ONNX file it loaded, and that it holds one copy
-      const sw = await lens.serviceWorker();
+      const sw = await session.lens.serviceWorker();
       const status = await sw.evaluate(() => (globalThis as unknown as { chrome: { runtime: { sendMessage(m: object): Promise<{ ok: boolean; value: { loadedModels: string[]; onnxFiles: Record<string, string> } }> } } }).chrome.runtime.sendMessage({ type: 'offscreen/status' }));
       assert.ok(status.ok, JSON.stringify(status));
       assert.deepEqual(status.value.loadedModels, [QA]);
@@ -101,52 +85,52 @@ describe('model management in Chromium', { skip }, () => {
     };
     assert.deepEqual(await askAndLoaded(), { [QA]: 'onnx/model_quantized.onnx' }, 'the default precision (int8) runs the file made on the device');
 
-    await options.selectOption('#precision', 'fp32');
-    await options.waitForFunction(() => /Saved/.test(document.querySelector('#defaults-status')?.textContent ?? ''));
-    await options.waitForFunction((sel) => document.querySelector(sel)?.textContent === 'Runs fp32, the published weights', `${card(QA)} [data-testid="model-precision"]`);
+    await session.options.selectOption('#precision', 'fp32');
+    await session.options.waitForFunction(() => /Saved/.test(document.querySelector('#defaults-status')?.textContent ?? ''));
+    await session.options.waitForFunction((sel) => document.querySelector(sel)?.textContent === 'Runs fp32, the published weights', `${card(QA)} [data-testid="model-precision"]`);
     assert.deepEqual(await askAndLoaded(), { [QA]: 'model.onnx' }, 'fp32 runs the published file, in place of the int8 one');
-    await options.selectOption('#precision', 'int8');
+    await session.options.selectOption('#precision', 'int8');
     assert.deepEqual(await askAndLoaded(), { [QA]: 'onnx/model_quantized.onnx' }, 'and back');
     await article.close();
 
-    await options.click(`${card(QA)} [data-testid="remove"]`);
-    await options.click(`${card(QA)} [data-testid="confirm-remove"]`);
-    await options.waitForSelector(`${card(QA)}[data-state="absent"]`);
-    assert.deepEqual(await cachedUrls(lens), [], 'both ONNX files and the rest are gone from Cache Storage');
-    assert.equal(await installedRecord(lens, QA), undefined);
+    await session.options.click(`${card(QA)} [data-testid="remove"]`);
+    await session.options.click(`${card(QA)} [data-testid="confirm-remove"]`);
+    await session.options.waitForSelector(`${card(QA)}[data-state="absent"]`);
+    assert.deepEqual(await cachedUrls(session.lens), [], 'both ONNX files and the rest are gone from Cache Storage');
+    assert.equal(await installedRecord(session.lens, QA), undefined);
   });
 
   test('a model folder imported from disk is stored, loads, and is used; removing it frees the storage', async () => {
-    const folder = join(hubFilePath(hubDir, { repo: QA_REPO, revision: QA_REVISION, path: '' }));
-    server.clearRequests();
-    await options.setInputFiles(`${card(QA)} [data-testid="import-input"]`, folder);
-    await options.waitForSelector(`${card(QA)}[data-state="installed"]`, { timeout: 60_000 });
-    assert.match((await options.textContent(`${card(QA)} [data-testid="installed-line"]`)) ?? '', /Imported/i);
+    const folder = join(hubFilePath(session.hubDir, { repo: QA_REPO, revision: QA_REVISION, path: '' }));
+    session.server.clearRequests();
+    await session.options.setInputFiles(`${card(QA)} [data-testid="import-input"]`, folder);
+    await session.options.waitForSelector(`${card(QA)}[data-state="installed"]`, { timeout: 60_000 });
+    assert.match((await session.options.textContent(`${card(QA)} [data-testid="installed-line"]`)) ?? '', /Imported/i);
     // the folder has only the fp32 model.onnx: the background made the int8 file as part of the import
-    const record = await installedRecord(lens, QA);
+    const record = await installedRecord(session.lens, QA);
     assert.equal(record?.source, 'import');
     assertOnDeviceInt8(record, 'model.onnx');
-    const onnx = (await hubFiles(hubDir)).find((f) => f.repo === QA_REPO && f.path === 'model.onnx');
+    const onnx = (await hubFiles(session.hubDir)).find((f) => f.repo === QA_REPO && f.path === 'model.onnx');
     assert.ok(onnx);
-    const list = await options.evaluate(() => chrome.runtime.sendMessage({ type: 'models/list' }));
+    const list = await session.options.evaluate(() => chrome.runtime.sendMessage({ type: 'models/list' }));
     assert.equal(list.value.storageBytes, record?.bytes, `storage used counts the model (${onnx.bytes} bytes of fp32 ONNX and its int8 file)`);
 
-    const article = await lens.openPage(server.fixtureUrl('plain.html'));
-    const tabId = await lens.tabIdOf(article);
-    const popup = await lens.openExtensionPage(`src/popup/popup.html?tab=${tabId}`);
+    const article = await session.lens.openPage(session.server.fixtureUrl('plain.html'));
+    const tabId = await session.lens.tabIdOf(article);
+    const popup = await session.lens.openExtensionPage(`src/popup/popup.html?tab=${tabId}`);
     await popup.fill('#question', 'what grows in the orchards?');
     await popup.click('#ask');
     await popup.waitForSelector('[data-testid="answer"]', { timeout: 60_000 });
-    assert.deepEqual(server.requests.filter((r) => r.server === 'hub'), [], 'an imported model needs no download');
+    assert.deepEqual(session.server.requests.filter((r) => r.server === 'hub'), [], 'an imported model needs no download');
     await popup.close();
     await article.close();
 
-    await options.bringToFront();
-    await options.click(`${card(QA)} [data-testid="remove"]`);
-    await options.click(`${card(QA)} [data-testid="confirm-remove"]`);
-    await options.waitForSelector(`${card(QA)}[data-state="absent"]`);
-    assert.deepEqual(await cachedUrls(lens), []);
-    const after = await options.evaluate(() => chrome.runtime.sendMessage({ type: 'models/list' }));
+    await session.options.bringToFront();
+    await session.options.click(`${card(QA)} [data-testid="remove"]`);
+    await session.options.click(`${card(QA)} [data-testid="confirm-remove"]`);
+    await session.options.waitForSelector(`${card(QA)}[data-state="absent"]`);
+    assert.deepEqual(await cachedUrls(session.lens), []);
+    const after = await session.options.evaluate(() => chrome.runtime.sendMessage({ type: 'models/list' }));
     assert.equal(after.value.storageBytes, 0);
   });
 
@@ -154,55 +138,42 @@ describe('model management in Chromium', { skip }, () => {
     // a folder whose model.onnx is already quantized: it loads, but quantizing it again is refused
     const folder = mkdtempSync(join(tmpdir(), 'lens-int8-fails-'));
     try {
-      const source = hubFilePath(hubDir, { repo: QA_REPO, revision: QA_REVISION, path: '' });
+      const source = hubFilePath(session.hubDir, { repo: QA_REPO, revision: QA_REVISION, path: '' });
       cpSync(source, folder, { recursive: true });
       writeFileSync(join(folder, 'model.onnx'), quantizeOnnx(new Uint8Array(readFileSync(join(source, 'model.onnx')))).bytes);
-      await options.setInputFiles(`${card(QA)} [data-testid="import-input"]`, folder);
-      await options.waitForSelector(`${card(QA)}[data-state="installed"]`, { timeout: 60_000 });
+      await session.options.setInputFiles(`${card(QA)} [data-testid="import-input"]`, folder);
+      await session.options.waitForSelector(`${card(QA)}[data-state="installed"]`, { timeout: 60_000 });
     } finally {
       rmSync(folder, { recursive: true, force: true });
     }
-    const record = await installedRecord(lens, QA);
+    const record = await installedRecord(session.lens, QA);
     assert.match(record?.int8Error ?? '', /already quantized/, 'the failure is recorded');
     assert.deepEqual(record?.files.filter((f) => f.path.endsWith('.onnx')).map((f) => f.path), ['model.onnx'], 'no int8 file is listed');
-    assert.match((await options.textContent(`${card(QA)} [data-testid="model-precision"]`)) ?? '', /^Runs fp32, the published weights \(making the int8 file on this device failed: the model is already quantized/);
-    const article = await lens.openPage(server.fixtureUrl('plain.html'));
-    const tabId = await lens.tabIdOf(article);
-    const reply = await options.evaluate((tab) => chrome.runtime.sendMessage({ type: 'qa/ask', requestId: crypto.randomUUID(), tabId: tab, question: 'what grows in the orchards?', scope: 'page' }), tabId);
+    assert.match((await session.options.textContent(`${card(QA)} [data-testid="model-precision"]`)) ?? '', /^Runs fp32, the published weights \(making the int8 file on this device failed: the model is already quantized/);
+    const article = await session.lens.openPage(session.server.fixtureUrl('plain.html'));
+    const tabId = await session.lens.tabIdOf(article);
+    const reply = await session.options.evaluate((tab) => chrome.runtime.sendMessage({ type: 'qa/ask', requestId: crypto.randomUUID(), tabId: tab, question: 'what grows in the orchards?', scope: 'page' }), tabId);
     assert.equal(reply.ok, true, JSON.stringify(reply));
     await article.close();
-    const removed = await options.evaluate((id) => chrome.runtime.sendMessage({ type: 'models/remove', modelId: id }), QA);
+    const removed = await session.options.evaluate((id) => chrome.runtime.sendMessage({ type: 'models/remove', modelId: id }), QA);
     assert.equal(removed.ok, true);
-    await options.waitForSelector(`${card(QA)}[data-state="absent"]`);
+    await session.options.waitForSelector(`${card(QA)}[data-state="absent"]`);
   });
 
   test('a folder that is not a model is refused at import', async () => {
-    await options.setInputFiles(`${card(QA)} [data-testid="import-input"]`, join(ROOT, 'tests', 'e2e', 'fixtures'));
-    await options.waitForSelector(`${card(QA)} [data-testid="model-error"]`);
-    assert.match((await options.textContent(`${card(QA)} [data-testid="model-error"]`)) ?? '', /not a model folder: no config\.json/);
-    assert.equal(await options.getAttribute(card(QA), 'data-state'), 'absent');
+    await session.options.setInputFiles(`${card(QA)} [data-testid="import-input"]`, join(ROOT, 'tests', 'e2e', 'fixtures'));
+    await session.options.waitForSelector(`${card(QA)} [data-testid="model-error"]`);
+    assert.match((await session.options.textContent(`${card(QA)} [data-testid="model-error"]`)) ?? '', /not a model folder: no config\.json/);
+    assert.equal(await session.options.getAttribute(card(QA), 'data-state'), 'absent');
   });
 });
 
 describe('the on-device int8 step with the full-size QA model (99 MB fp32) in Chromium', { skip }, () => {
-  let lens: LensChromium;
-  let server: TestServer;
-  let options: Page;
-
-  before(async () => {
-    server = await startTestServer({ hubDir: await prepareHub(FULL_SIZE_QA_HUB_DIR) });
-    lens = await launchChromium({ extensionDir: await e2eBuild('chrome', FULL_SIZE_QA_HUB_DIR) });
-    options = await setHub(lens, server.hubUrl);
-  });
-
-  after(async () => {
-    await lens?.close();
-    await server?.close();
-  });
+  const session = hubSession({ hubDir: FULL_SIZE_QA_HUB_DIR });
 
   /** models/download from the options page; `cancelAtOptimize`: cancels it at the int8 step's first progress event. */
   const download = (cancelAtOptimize: boolean) =>
-    options.evaluate(
+    session.options.evaluate(
       async ([modelId, cancel]) => {
         const started = Date.now();
         let optimizeAt: number | undefined;
@@ -225,22 +196,22 @@ describe('the on-device int8 step with the full-size QA model (99 MB fp32) in Ch
     assert.equal(reply.ok, false, `the install was cancelled: ${JSON.stringify(reply)}`);
     assert.match(reply.error, /cancelled/);
     assert.deepEqual(cancelReply, { ok: true, value: { cancelled: true } });
-    assert.equal(await installedRecord(lens, QA), undefined);
-    assert.deepEqual(await cachedUrls(lens), [], 'neither the downloaded files nor a partial int8 file are left');
-    const list = await options.evaluate(() => chrome.runtime.sendMessage({ type: 'models/list' }));
+    assert.equal(await installedRecord(session.lens, QA), undefined);
+    assert.deepEqual(await cachedUrls(session.lens), [], 'neither the downloaded files nor a partial int8 file are left');
+    const list = await session.options.evaluate(() => chrome.runtime.sendMessage({ type: 'models/list' }));
     assert.equal(list.value.models.find((m: { id: string }) => m.id === QA).state.kind, 'absent');
   });
 
   test('completes: the record lists the int8 file made on the device (the time it took is printed)', async () => {
     const { reply, downloadMs, optimizeMs } = await download(false);
     assert.equal(reply.ok, true, JSON.stringify(reply));
-    const record = await installedRecord(lens, QA);
+    const record = await installedRecord(session.lens, QA);
     assertOnDeviceInt8(record, 'model.onnx');
     const size = (path: string) => ((record?.files.find((f) => f.path === path)?.size ?? 0) / 1e6).toFixed(1);
     console.log(`# full-size QA in Chromium's service worker: download + verify + store ${(downloadMs / 1000).toFixed(1)} s, then int8 step ${((optimizeMs ?? 0) / 1000).toFixed(1)} s (model.onnx ${size('model.onnx')} MB -> onnx/model_quantized.onnx ${size('onnx/model_quantized.onnx')} MB)`);
-    const removed = await options.evaluate(() => chrome.runtime.sendMessage({ type: 'models/remove', modelId: 'mobilebert-squad2' }));
+    const removed = await session.options.evaluate(() => chrome.runtime.sendMessage({ type: 'models/remove', modelId: 'mobilebert-squad2' }));
     assert.equal(removed.ok, true);
-    assert.deepEqual(await cachedUrls(lens), []);
+    assert.deepEqual(await cachedUrls(session.lens), []);
   });
 });
 

@@ -8,15 +8,14 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { CHECKPOINT_FILE, modelWeights } from '../../src/shared/model-files.js';
 import { REGISTRY, unpinnedWeights, type RegistryEntry } from '../../src/shared/registry.js';
-import { e2eBuild } from './harness/build.js';
-import { CHROME_BUILD, chromiumUnavailable, launchChromium, type LensChromium } from './harness/chromium.js';
-import { hubFilePath, prepareHub } from './harness/models.js';
-import { startTestServer, type TestServer } from './harness/server.js';
-import { cachedUrls, card, installedRecord, setHub } from './harness/store.js';
+import { CHROME_BUILD, chromiumUnavailable, type LensChromium } from './harness/chromium.js';
+import { hubFilePath } from './harness/models.js';
+import { hubSession } from './harness/session.js';
+import { cachedUrls, card, installedRecord } from './harness/store.js';
 
 const skip = chromiumUnavailable();
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
@@ -40,68 +39,53 @@ async function assertNothingStored(lens: LensChromium, id: string): Promise<void
 const CHANGED = ['mobilebert-squad2', 'compact-bert-squad'].map((id) => REGISTRY.find((m) => m.id === id)).filter((m): m is RegistryEntry => m !== undefined);
 
 describe('a changed upstream file is refused (a build pinned to the fake hub\'s files)', { skip }, () => {
-  let lens: LensChromium;
-  let server: TestServer;
-  let hubDir: string;
-  let options: Page;
-
-  before(async () => {
-    hubDir = await prepareHub();
-    server = await startTestServer({ hubDir });
-    lens = await launchChromium({ extensionDir: await e2eBuild('chrome', hubDir) });
-    options = await setHub(lens, server.hubUrl);
-  });
-
-  after(async () => {
-    await lens?.close();
-    await server?.close();
-  });
+  const session = hubSession();
 
   for (const entry of CHANGED) {
     const path = weightPath(entry);
     test(`${entry.id}: ${path} changed on the hub, with matching Content-Length and X-Linked-Etag: refused, nothing stored; unchanged it installs`, async () => {
-      const pinned = readFileSync(hubFilePath(hubDir, { ...entry, path }));
+      const pinned = readFileSync(hubFilePath(session.hubDir, { ...entry, path }));
       // the hub's change, as the fake hub makes it ('replaced': one byte differs)
       const changed = Buffer.from(pinned);
       changed[changed.length >> 1] ^= 0x01;
-      server.hubFaults.set(`${entry.repo}/resolve/${entry.revision}/${path}`, 'replaced');
+      session.server.hubFaults.set(`${entry.repo}/resolve/${entry.revision}/${path}`, 'replaced');
       let reply: Reply;
       try {
-        reply = await download(options, entry.id);
+        reply = await download(session.options, entry.id);
       } finally {
-        server.hubFaults.clear();
+        session.server.hubFaults.clear();
       }
       assert.equal(reply.ok, false, 'the download is refused');
       const error = reply.ok ? '' : reply.error;
       assert.ok(error.includes(`${path} of ${entry.repo} failed verification`), error);
       assert.ok(error.includes(`its sha256 is ${sha256(changed)}`), `the actual hash is named: ${error}`);
       assert.ok(error.includes(`the registry pins ${sha256(pinned)} for revision ${entry.revision}`), `the pinned hash is named: ${error}`);
-      await assertNothingStored(lens, entry.id);
+      await assertNothingStored(session.lens, entry.id);
 
       // the control: the same download with the hub's unchanged file is verified and installed
-      const ok = await download(options, entry.id);
+      const ok = await download(session.options, entry.id);
       assert.equal(ok.ok, true, JSON.stringify(ok));
-      const record = await installedRecord(lens, entry.id);
+      const record = await installedRecord(session.lens, entry.id);
       assert.equal(record?.source, 'hub');
-      const removed = await options.evaluate((id) => chrome.runtime.sendMessage({ type: 'models/remove', modelId: id }), entry.id);
+      const removed = await session.options.evaluate((id) => chrome.runtime.sendMessage({ type: 'models/remove', modelId: id }), entry.id);
       assert.equal(removed.ok, true);
-      await assertNothingStored(lens, entry.id);
+      await assertNothingStored(session.lens, entry.id);
     });
   }
 
   test('the options page shows the refusal on the model\'s card', async () => {
     const entry = CHANGED[0];
     const path = weightPath(entry);
-    server.hubFaults.set(`${entry.repo}/resolve/${entry.revision}/${path}`, 'replaced');
+    session.server.hubFaults.set(`${entry.repo}/resolve/${entry.revision}/${path}`, 'replaced');
     try {
-      await options.click(`${card(entry.id)} [data-testid="download"]`);
-      await options.waitForSelector(`${card(entry.id)} [data-testid="model-error"]`, { timeout: 30_000 });
+      await session.options.click(`${card(entry.id)} [data-testid="download"]`);
+      await session.options.waitForSelector(`${card(entry.id)} [data-testid="model-error"]`, { timeout: 30_000 });
     } finally {
-      server.hubFaults.clear();
+      session.server.hubFaults.clear();
     }
-    assert.match((await options.textContent(`${card(entry.id)} [data-testid="model-error"]`)) ?? '', new RegExp(`${path.replace('.', '\\.')} of .* failed verification: its sha256 is [0-9a-f]{64}, the registry pins [0-9a-f]{64}`, 'i'));
-    assert.equal(await options.getAttribute(card(entry.id), 'data-state'), 'absent');
-    await assertNothingStored(lens, entry.id);
+    assert.match((await session.options.textContent(`${card(entry.id)} [data-testid="model-error"]`)) ?? '', new RegExp(`${path.replace('.', '\\.')} of .* failed verification: its sha256 is [0-9a-f]{64}, the registry pins [0-9a-f]{64}`, 'i'));
+    assert.equal(await session.options.getAttribute(card(entry.id), 'data-state'), 'absent');
+    await assertNothingStored(session.lens, entry.id);
   });
 });
 
@@ -110,57 +94,42 @@ const PINNED = REGISTRY.find((m) => unpinnedWeights(m).length === 0 && weightPat
 const UNPINNED = REGISTRY.find((m) => unpinnedWeights(m).length > 0);
 
 describe('the release build (dist/chrome) holds the real upstream pins', { skip }, () => {
-  let lens: LensChromium;
-  let server: TestServer;
-  let hubDir: string;
-  let options: Page;
-
-  before(async () => {
-    hubDir = await prepareHub();
-    server = await startTestServer({ hubDir });
-    lens = await launchChromium({ extensionDir: CHROME_BUILD });
-    options = await setHub(lens, server.hubUrl);
-  });
-
-  after(async () => {
-    await lens?.close();
-    await server?.close();
-  });
+  const session = hubSession({ extensionDir: () => CHROME_BUILD });
 
   test('the fake hub\'s random-weight file is not the pinned upstream file: refused, nothing stored', { skip: PINNED ? false : 'no registry entry pins its weights' }, async () => {
     const entry = PINNED as RegistryEntry;
     const path = weightPath(entry);
     const pin = entry.files.find((f) => f.path === path)?.sha256 as string;
-    const reply = await download(options, entry.id);
+    const reply = await download(session.options, entry.id);
     assert.equal(reply.ok, false);
     const error = reply.ok ? '' : reply.error;
     // an exact size in the registry may refuse it first (by its Content-Length); an approximate one leaves it to the hash
     if (entry.files.find((f) => f.path === path)?.approx) {
-      assert.ok(error.includes(`its sha256 is ${sha256(readFileSync(hubFilePath(hubDir, { ...entry, path })))}`), error);
+      assert.ok(error.includes(`its sha256 is ${sha256(readFileSync(hubFilePath(session.hubDir, { ...entry, path })))}`), error);
       assert.ok(error.includes(`the registry pins ${pin}`), error);
     } else {
       assert.match(error, new RegExp(`${path.replace('.', '\\.')} of .*(failed verification|the registry expects)`));
     }
-    await assertNothingStored(lens, entry.id);
+    await assertNothingStored(session.lens, entry.id);
   });
 
   test('an entry whose weights have no sha256 is never requested from the hub; its folder can be imported', { skip: UNPINNED ? false : 'every registry entry pins its weights' }, async () => {
     const entry = UNPINNED as RegistryEntry;
-    server.clearRequests();
-    const reply = await download(options, entry.id);
+    session.server.clearRequests();
+    const reply = await download(session.options, entry.id);
     assert.equal(reply.ok, false);
     const error = reply.ok ? '' : reply.error;
     assert.ok(error.includes(`no sha256 for ${unpinnedWeights(entry).join(', ')} of ${entry.repo}`), error);
     assert.match(error, /import it in the options/);
-    assert.deepEqual(server.requests.filter((r) => r.server === 'hub'), [], 'no request reached the hub');
-    await assertNothingStored(lens, entry.id);
+    assert.deepEqual(session.server.requests.filter((r) => r.server === 'hub'), [], 'no request reached the hub');
+    await assertNothingStored(session.lens, entry.id);
 
     // importing the folder stays allowed: the user vouches for the files
-    await options.reload();
-    await options.setInputFiles(`${card(entry.id)} [data-testid="import-input"]`, hubFilePath(hubDir, { ...entry, path: '' }));
-    await options.waitForSelector(`${card(entry.id)}[data-state="installed"]`, { timeout: 60_000 });
-    assert.equal((await installedRecord(lens, entry.id))?.source, 'import');
-    const removed = await options.evaluate((id) => chrome.runtime.sendMessage({ type: 'models/remove', modelId: id }), entry.id);
+    await session.options.reload();
+    await session.options.setInputFiles(`${card(entry.id)} [data-testid="import-input"]`, hubFilePath(session.hubDir, { ...entry, path: '' }));
+    await session.options.waitForSelector(`${card(entry.id)}[data-state="installed"]`, { timeout: 60_000 });
+    assert.equal((await installedRecord(session.lens, entry.id))?.source, 'import');
+    const removed = await session.options.evaluate((id) => chrome.runtime.sendMessage({ type: 'models/remove', modelId: id }), entry.id);
     assert.equal(removed.ok, true);
   });
 });

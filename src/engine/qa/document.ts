@@ -55,11 +55,12 @@ export interface ReadBudget {
 }
 
 /**
- * 1,024 tokens, under three 384-token windows' worth (about 9 windows of 96-token spans): the smallest multiple
- * of 128 at which the curve on the tuning articles (0-23) reaches 96.5% answer-in-window recall, 1.5 points
- * above the 95% goal as margin for pages it was not tuned on. Held-out figures: docs/PERFORMANCE.md.
+ * 896 tokens, under three 384-token windows' worth (about 8.6 windows of 96-token spans): the smallest multiple of
+ * 128 at which the curve on the tuning articles (0-23) reaches 96% answer-in-window recall, 1 point above the 95%
+ * goal as margin for pages it was not tuned on. Each further 128 tokens costs ~12% more model time for ~0.4
+ * points of recall. Held-out figures: docs/PERFORMANCE.md.
  */
-export const DEFAULT_TOKEN_BUDGET = 1024;
+export const DEFAULT_TOKEN_BUDGET = 896;
 export const DEFAULT_READ_BUDGET: Readonly<ReadBudget> = Object.freeze({ tokens: DEFAULT_TOKEN_BUDGET });
 
 export interface DocumentQaOptions extends QaOptions {
