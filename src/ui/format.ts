@@ -30,7 +30,6 @@ export function formatBytesProgress(done: number, total: number | undefined): st
   return `${inUnit(Math.min(done, total), u)} of ${inUnit(total, u)} ${UNITS[u]}`;
 }
 
-/** 0.873 -> "87%"; tiny but non-zero scores show as "<1%" rather than a misleading "0%". */
 /** What the model read of the page: "Read 9 passages, 31% of the page" (or "the whole page"). */
 export function readShareText(passages: number, pageTokensRead: number, pageTokens: number): string {
   if (passages <= 0 || pageTokens <= 0) return '';
@@ -38,6 +37,7 @@ export function readShareText(passages: number, pageTokensRead: number, pageToke
   return pageTokensRead >= pageTokens ? `Read the whole page (${count})` : `Read ${count}, ${formatPercent(pageTokensRead / pageTokens)} of the page`;
 }
 
+/** 0.873 -> "87%"; tiny but non-zero scores show as "<1%" rather than a misleading "0%". */
 export function formatPercent(score: number): string {
   if (!Number.isFinite(score)) return '—';
   const p = Math.max(0, Math.min(1, score)) * 100;
