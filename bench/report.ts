@@ -182,8 +182,10 @@ function limitsSection(r: BenchResults): string[] {
   }
   const tjs = r.browser?.transformersJs;
   if (tjs?.pageQa && warm !== undefined) {
-    const same = tjs.runs?.find((x) => isInt8(x) && x.threads === 1);
-    out.push(`- **transformers.js** runs the same ONNX file on its own onnxruntime-web build: ${ms(at384(same))} per 384-token window vs ${ms(int8x1)} for Lens (both int8, 1 thread). ${(tjs.pageQa.threads ?? 1) > 1 ? `In page QA it runs with ${threadsText(tjs.pageQa.threads ?? 1)} in an extension page (cross-origin isolated, as the offscreen document), so it is compared with the extension's default at equal threads.` : 'It is compared at 1 thread (against the extension\'s service-worker path) and against the extension\'s default.'} In the page QA comparison it is handed the retriever's windows (${tokens} tokens at most) directly, without page extraction or messaging; given a whole page it reads only the first 512 tokens.`);
+    // its int8 run at the threads it was measured with, against Lens's at the same threads
+    const same = tjs.runs?.find((x) => isInt8(x));
+    const threads = same?.threads ?? 1;
+    out.push(`- **transformers.js** runs the same ONNX file on its own onnxruntime-web build: ${ms(at384(same))} per 384-token window vs ${ms(at384(lensRun(r, true, threads)))} for Lens (both int8, ${threadsText(threads)}). ${(tjs.pageQa.threads ?? 1) > 1 ? `In page QA it runs with ${threadsText(tjs.pageQa.threads ?? 1)} in an extension page (cross-origin isolated, as the offscreen document), so it is compared with the extension's default at equal threads.` : 'It is compared at 1 thread (against the extension\'s service-worker path) and against the extension\'s default.'} In the page QA comparison it is handed the retriever's windows (${tokens} tokens at most) directly, without page extraction or messaging; given a whole page it reads only the first 512 tokens. Per window the two runtimes are within ${ratio(at384(same), at384(lensRun(r, true, threads)))} of each other (the same onnxruntime-web kernels), and it reads the same windows, so the end-to-end ratio (${ratio(tjs.pageQa.warm.median, threads === 1 ? worker : warm)}) is only what Lens does around the model (one length-bucketed batch instead of a pipeline call per window); a larger ratio at equal windows would need faster kernels than the shared runtime has.`);
   }
   const cold = r.browser?.pageQa?.cold?.median;
   if (cold !== undefined && warm !== undefined) {
