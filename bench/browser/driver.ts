@@ -25,7 +25,7 @@ import { benchExtraction, type ExtractionBench } from './extraction.js';
 import type { WebGpuBench } from '../webgpu.js';
 import { benchWebGpu } from './webgpu.js';
 import type { PageQaSample } from './page-qa-sample.js';
-import type { AskReplyLite, AskSample, BenchPageGlobals, EngineBenchOptions, MemoryReport, EngineBenchResult, Stats, TjsBenchOptions, TjsBenchResult, TjsQaOptions, TjsQaResult } from './types.js';
+import type { AskReplyLite, AskSample, BenchPageGlobals, PageQaBenchOptions, EngineBenchOptions, MemoryReport, EngineBenchResult, Stats, TjsBenchOptions, TjsBenchResult, TjsQaOptions, TjsQaResult } from './types.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const QA_MODEL_ID = 'mobilebert-squad2';
@@ -56,29 +56,15 @@ interface ChromeStorage {
   chrome: { storage: { local: { set(v: object): Promise<void>; remove(k: string[]): Promise<void> } } };
 }
 
-export interface BrowserBenchOptions {
-  /** a full-size QA model folder (config.json, vocab.txt, tokenizer_config.json, onnx/model.onnx or model.onnx) */
-  modelDir: string;
+export interface BrowserBenchOptions extends PageQaBenchOptions {
   /** a full-size sentence classifier as model.safetensors (no ONNX): installed to time the build in the worker */
   checkpointDir?: string;
   /** the same model quantized (onnx/model_quantized.onnx, `lens model quantize`): the engine page's and transformers.js's int8 runs */
   int8Dir?: string;
-  trials: number;
-  warmupMs: number;
-  /** SQuAD dev article numbers (0..47): each is opened as a page */
-  articles: number[];
-  /** questions asked per article (default 2) */
-  questionsPerArticle?: number;
-  /** cold asks (each after killing the service worker; default min(trials, 3)) */
-  coldTrials?: number;
-  /** where the bench build goes (default .tmp/bench/ext); reused without building when skipBuild */
-  outDir?: string;
-  skipBuild?: boolean;
   /** skip the transformers.js page */
   skipTjs?: boolean;
   /** warm page QA under other extension settings (default: inference in the service worker) */
   alternatives?: Array<{ label: string; settings: Record<string, string> }>;
-  log?: (line: string) => void;
 }
 
 /** Page QA through the extension's background (qa/ask). Client ms: measured in the extension page around sendMessage. */

@@ -24,7 +24,7 @@ import { startTestServer, type TestServer } from '../../tests/e2e/harness/server
 import { SQUAD_DIR } from '../../tests/helpers/shared-data.js';
 import type { FirefoxSection, FirefoxThreads } from '../firefox-report.js';
 import { makeHubTree, QA_MODEL_ID, warmAsks } from './driver.js';
-import type { AskReplyLite, AskSample } from './types.js';
+import type { AskReplyLite, AskSample, PageQaBenchOptions } from './types.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /**
@@ -34,21 +34,8 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
  */
 const IDLE_TIMEOUT_MS = 20_000;
 
-export interface FirefoxBenchOptions {
-  /** the full-size QA model folder (as for the Chromium section) */
-  modelDir: string;
-  trials: number;
-  warmupMs: number;
-  /** SQuAD dev article numbers, each opened as a page; questionsPerArticle from each (default 1), as Chromium's page QA */
-  articles: number[];
-  questionsPerArticle?: number;
-  /** cold asks (default min(trials, 3)) */
-  coldTrials?: number;
-  /** where the Firefox bench build goes (default .tmp/bench/ext-firefox); reused when skipBuild and the pins match */
-  outDir?: string;
-  skipBuild?: boolean;
-  log?: (line: string) => void;
-}
+/** As Chromium's page QA; the build goes to .tmp/bench/ext-firefox by default, reused when skipBuild and the pins match. */
+export type FirefoxBenchOptions = PageQaBenchOptions;
 
 type Envelope<T> = { ok: true; value: T } | { ok: false; error: string };
 

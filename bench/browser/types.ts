@@ -141,3 +141,21 @@ export interface AskReplyLite {
   pageTokens: number;
   ms: number;
 }
+
+/** What a browser's page-QA bench is given (Chromium's driver.ts adds its own sections' options). */
+export interface PageQaBenchOptions {
+  /** a full-size QA model folder (config.json, vocab.txt, tokenizer_config.json, onnx/model.onnx or model.onnx) */
+  modelDir: string;
+  trials: number;
+  warmupMs: number;
+  /** SQuAD dev article numbers (0..47): each is opened as a page */
+  articles: number[];
+  /** questions asked per article */
+  questionsPerArticle?: number;
+  /** cold asks (default min(trials, 3)) */
+  coldTrials?: number;
+  /** where the bench build goes; reused without building when skipBuild */
+  outDir?: string;
+  skipBuild?: boolean;
+  log?: (line: string) => void;
+}
