@@ -42,3 +42,12 @@ test('the Firefox section reports the cold figure and the threads evidence', () 
   assert.ok(md.includes('crossOriginIsolated = false, SharedArrayBuffer undefined'));
   assert.ok(md.includes('DataCloneError: cannot be serialized. Firefox does not honour'), 'the error text without a doubled full stop');
 });
+
+test('with the large sample, the Firefox goal is judged on it and says how many questions', () => {
+  const r = results(700);
+  if (!r.firefox) throw new Error('no Firefox section');
+  r.firefox.sample = { seed: 11, articles: 48, warm: { ...s(1200), n: 200 }, samples: [] };
+  const md = renderReport(r);
+  assert.match(goalLine(md) ?? '', /^\| page QA, warm, Firefox ESR, default settings, 200 questions from 48 articles \(median\) \| 1\.20 s \(p95 1\.44 s\) \| <= 1\.0 s \| missed \(1\.20x the target\) \|$/);
+  assert.ok(md.includes('| Firefox ESR, warm, the large sample (questions from 48 articles, seed 11) | 200 | 1.20 s (1.44 s) | |'));
+});

@@ -24,6 +24,7 @@ import { startTestServer, type TestServer } from '../../tests/e2e/harness/server
 import { SQUAD_DIR } from '../../tests/helpers/shared-data.js';
 import type { FirefoxSection, FirefoxThreads } from '../firefox-report.js';
 import { makeHubTree, QA_MODEL_ID, warmAsks } from './driver.js';
+import { drawQuestions } from './page-qa-sample.js';
 import type { AskReplyLite, AskSample, PageQaBenchOptions } from './types.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -35,7 +36,10 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const IDLE_TIMEOUT_MS = 20_000;
 
 /** As Chromium's page QA; the build goes to .tmp/bench/ext-firefox by default, reused when skipBuild and the pins match. */
-export type FirefoxBenchOptions = PageQaBenchOptions;
+export interface FirefoxBenchOptions extends PageQaBenchOptions {
+  /** warm questions of the large sample (Chromium's draw: page-qa-sample.ts, BENCH_PAGEQA_SEED); 0: none (default 200) */
+  sampleQuestions?: number;
+}
 
 type Envelope<T> = { ok: true; value: T } | { ok: false; error: string };
 
@@ -139,8 +143,8 @@ export async function benchFirefox(options: FirefoxBenchOptions): Promise<Firefo
   let server: TestServer | undefined;
   let fx: LensFirefox | undefined;
   try {
-    server = await startTestServer({ hubDir });
-    fx = await launchFirefox({ extensionDir: outDir, prefs: { 'extensions.background.idle.timeout': IDLE_TIMEOUT_MS } });
+    const srv = (server = await startTestServer({ hubDir }));
+    const browser = (fx = await launchFirefox({ extensionDir: outDir, prefs: { 'extensions.background.idle.timeout': IDLE_TIMEOUT_MS } }));
     const version = await fx.browser.version();
     log(`${version}, event page idle timeout ${IDLE_TIMEOUT_MS} ms`);
 
@@ -153,13 +157,17 @@ export async function benchFirefox(options: FirefoxBenchOptions): Promise<Firefo
     const install = await send<unknown>(asker, { type: 'models/download', modelId: QA_MODEL_ID } as { type: string });
     log(`installed in ${install.ms.toFixed(0)} ms`);
 
-    const items: Array<{ article: number; tabId: number; question: string }> = [];
-    for (const n of options.articles) {
-      const url = server.articleUrl(n);
-      const page = await fx.openPage(url);
+    const openArticle = async (n: number) => {
+      const url = srv.articleUrl(n);
+      const page = await browser.openPage(url);
       await page.waitForSelector('main p');
       const tabId = await asker.evaluate(async (u: string) => (await (globalThis as unknown as PageBrowser).browser.tabs.query({})).find((t) => t.url === u)?.id ?? -1, url);
       if (tabId < 0) throw new Error(`Firefox: no tab found for ${url}`);
+      return { page, tabId };
+    };
+    const items: Array<{ article: number; tabId: number; question: string }> = [];
+    for (const n of options.articles) {
+      const { tabId } = await openArticle(n);
       for (const q of data.questions.filter((x) => x.article === n).slice(0, perArticle)) items.push({ article: n, tabId, question: q.question });
     }
     if (!items.length) throw new Error('no questions for the given articles');
@@ -194,6 +202,24 @@ export async function benchFirefox(options: FirefoxBenchOptions): Promise<Firefo
     const { warmup, samples } = await warmAsks(items, ask, options, log);
     if (samples.some((x) => x.phases.includes('load'))) throw new Error('a warm ask reloaded the model: the event page was suspended between asks');
     const warm: AskSample[] = samples.map(({ phases: _, ...sample }) => sample);
+
+    // the large sample: Chromium's 200 warm questions from all 48 articles (same seed), a tab per article, opened
+    // for its questions and closed after them (the first question on a page also prepares it)
+    const sampleN = options.sampleQuestions ?? 200;
+    const seed = Number(process.env.BENCH_PAGEQA_SEED ?? 11);
+    const byArticle = new Map<number, string[]>();
+    for (const q of sampleN > 0 ? drawQuestions(data, sampleN, seed) : []) byArticle.set(q.article, [...(byArticle.get(q.article) ?? []), q.question]);
+    const sampleAsks: AskSample[] = [];
+    for (const [article, questions] of byArticle) {
+      const { page, tabId } = await openArticle(article);
+      for (const question of questions) {
+        const { phases, ...sample } = await ask({ article, tabId, question });
+        if (phases.includes('load')) throw new Error('a warm ask reloaded the model: the event page was suspended between asks');
+        sampleAsks.push(sample);
+      }
+      await page.close();
+      if (sampleAsks.length % 40 < questions.length) log(`sample ${sampleAsks.length}/${sampleN}: median so far ${stats(sampleAsks.map((x) => x.ms)).median.toFixed(0)} ms`);
+    }
     return {
       browser: `${version} (headless), event page, ${threads.postSharedMemory === 'ok' ? 'threads possible' : '1 WebAssembly thread'}`,
       questions: items.length,
@@ -210,6 +236,7 @@ export async function benchFirefox(options: FirefoxBenchOptions): Promise<Firefo
       installMs: install.ms,
       warmSamples: warm,
       coldSamples: cold.map(({ phases: _phases, ...s }) => s),
+      ...(sampleAsks.length ? { sample: { seed, articles: byArticle.size, warm: stats(sampleAsks.map((x) => x.ms)), samples: sampleAsks } } : {}),
     };
   } finally {
     await fx?.close();
