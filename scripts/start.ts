@@ -278,6 +278,12 @@ export async function start(o: StartOptions): Promise<void> {
   // web-ext makes the Firefox profile itself (--profile-create-if-missing)
   if (o.browser === 'chromium') mkdirSync(o.profile, { recursive: true });
 
+  // a Ctrl+C while the browser starts is kept and acted on once it runs (Node's default would end the script at
+  // once, leaving the demo server's port and web-ext's detached Firefox behind)
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  let early: string | undefined;
+  const keep = (signal: string) => void (early ??= signal);
+  for (const signal of signals) process.on(signal, keep);
   const { server, url } = await serveDemo(o.port, (line) => console.log(line));
   console.log(`Demo page: ${url}`);
   console.log(`Browser: ${executable}${o.headless ? ' (headless)' : ''}, profile ${relative(process.cwd(), o.profile) || o.profile}`);
@@ -288,8 +294,6 @@ export async function start(o: StartOptions): Promise<void> {
     server.close();
     throw err;
   }
-  console.log(o.headless ? 'Ready.' : 'Ready. Click the Lens button in the toolbar and ask about the article. Close the browser or press Ctrl+C to stop.');
-
   // one shutdown, whichever comes first: a signal, or the user closing the browser
   let stopping: Promise<void> | undefined;
   const shutdown = (why: string) =>
@@ -301,10 +305,16 @@ export async function start(o: StartOptions): Promise<void> {
       console.log('Stopped.');
     })());
   const done = new Promise<void>((resolveDone) => {
+    const stop = (why: string) => void shutdown(why).then(resolveDone);
     // on, not once: a repeated Ctrl+C while stopping must not end the script before the browser and server are closed
-    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown(signal).then(resolveDone));
+    for (const signal of signals) {
+      process.on(signal, stop);
+      process.off(signal, keep);
+    }
     void running.closed.then(() => shutdown('the browser was closed')).then(resolveDone);
+    if (early) stop(early);
   });
+  if (!early) console.log(o.headless ? 'Ready.' : 'Ready. Click the Lens button in the toolbar and ask about the article. Close the browser or press Ctrl+C to stop.');
   await done;
 }
 
