@@ -109,7 +109,7 @@ if (only.has('browser')) {
 if (data && only.has('firefox')) {
   const { benchFirefox } = await import('./browser/firefox.js');
   log('Firefox ESR (page QA through the extension, same pages and questions):');
-  results.firefox = await benchFirefox({ modelDir: MODEL_DIR, trials: Math.min(cfg.trials, 5), warmupMs: cfg.warmupMs, articles: cfg.quick ? ARTICLES.slice(0, 2) : ARTICLES, questionsPerArticle: 1, sampleQuestions: cfg.quick ? 4 : Number(process.env.BENCH_PAGEQA_WARM ?? 200) });
+  results.firefox = await benchFirefox({ modelDir: MODEL_DIR, trials: Math.min(cfg.trials, 5), warmupMs: cfg.warmupMs, articles: cfg.quick ? ARTICLES.slice(0, 2) : ARTICLES, questionsPerArticle: 1, ...(cfg.quick ? { sampleQuestions: 4 } : {}) });
 }
 
 const outDir = join(ROOT, 'bench', 'results');

@@ -24,7 +24,7 @@ import { startTestServer, type TestServer } from '../../tests/e2e/harness/server
 import { SQUAD_DIR } from '../../tests/helpers/shared-data.js';
 import type { FirefoxSection, FirefoxThreads } from '../firefox-report.js';
 import { makeHubTree, QA_MODEL_ID, warmAsks } from './driver.js';
-import { drawQuestions } from './page-qa-sample.js';
+import { drawQuestions, sampleSeed, sampleWarmQuestions } from './page-qa-sample.js';
 import type { AskReplyLite, AskSample, PageQaBenchOptions } from './types.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -37,7 +37,7 @@ const IDLE_TIMEOUT_MS = 20_000;
 
 /** As Chromium's page QA; the build goes to .tmp/bench/ext-firefox by default, reused when skipBuild and the pins match. */
 export interface FirefoxBenchOptions extends PageQaBenchOptions {
-  /** warm questions of the large sample (Chromium's draw: page-qa-sample.ts, BENCH_PAGEQA_SEED); 0: none (default 200) */
+  /** warm questions of the large sample, drawn as Chromium's (page-qa-sample.ts); 0: none (default: BENCH_PAGEQA_WARM or 200) */
   sampleQuestions?: number;
 }
 
@@ -205,8 +205,8 @@ export async function benchFirefox(options: FirefoxBenchOptions): Promise<Firefo
 
     // the large sample: Chromium's 200 warm questions from all 48 articles (same seed), a tab per article, opened
     // for its questions and closed after them (the first question on a page also prepares it)
-    const sampleN = options.sampleQuestions ?? 200;
-    const seed = Number(process.env.BENCH_PAGEQA_SEED ?? 11);
+    const sampleN = options.sampleQuestions ?? sampleWarmQuestions();
+    const seed = sampleSeed();
     const byArticle = new Map<number, string[]>();
     for (const q of sampleN > 0 ? drawQuestions(data, sampleN, seed) : []) byArticle.set(q.article, [...(byArticle.get(q.article) ?? []), q.question]);
     const sampleAsks: AskSample[] = [];

@@ -89,6 +89,10 @@ export interface PageQaSampleOptions {
  * questions shuffled with the seed: every article is covered, none twice before all once. Cold draws come from
  * the same shuffle after the warm ones, so no question is in both.
  */
+/** The sample's seed and warm size (BENCH_PAGEQA_SEED, BENCH_PAGEQA_WARM): Firefox's bench draws the same questions. */
+export const sampleSeed = (): number => Number(process.env.BENCH_PAGEQA_SEED ?? 11);
+export const sampleWarmQuestions = (): number => Number(process.env.BENCH_PAGEQA_WARM ?? 200);
+
 export function drawQuestions(data: SquadData, count: number, seed: number, skip = 0): SampleQuestion[] {
   const next = mulberry32(seed);
   const byArticle = data.articles.map((_, a) => {
@@ -153,7 +157,8 @@ function warmSpanDefs(w: string): Array<[label: string, from: string, to: string
 function spansOf(samples: readonly SampleAsk[], defs: (side: string) => Array<[string, string, string]>): PhaseSpan[] {
   const marksOf = samples.map((s) => s.marks ?? {});
   const names = new Set(marksOf.flatMap((m) => Object.keys(m)));
-  const side = [...names].some((n) => n.startsWith('offscreen:')) ? 'offscreen' : 'worker';
+  // the side that ran the model marks the answer's start (offscreen:qa or worker:qa)
+  const side = names.has('offscreen:qa') ? 'offscreen' : 'worker';
   const spans: PhaseSpan[] = [];
   for (const [label, from, to] of defs(side)) {
     const durations = marksOf
@@ -223,8 +228,8 @@ async function stopBackground(lens: LensChromium): Promise<void> {
 
 export async function samplePageQa(ctx: Ctx, data: SquadData, options: PageQaSampleOptions = {}): Promise<PageQaSample> {
   const log = options.log ?? ((s: string) => process.stderr.write(`${s}\n`));
-  const seed = options.seed ?? Number(process.env.BENCH_PAGEQA_SEED ?? 11);
-  const warmN = options.warm ?? Number(process.env.BENCH_PAGEQA_WARM ?? 200);
+  const seed = options.seed ?? sampleSeed();
+  const warmN = options.warm ?? sampleWarmQuestions();
   const coldN = options.cold ?? Number(process.env.BENCH_PAGEQA_COLD ?? 30);
   const warmupN = options.warmupAsks ?? Number(process.env.BENCH_PAGEQA_WARMUP ?? 8);
   const memoryAfter = options.memoryAfter ?? 100;

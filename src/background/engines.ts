@@ -89,11 +89,13 @@ export class EngineHost {
     })();
     const loading: LoadedModel = Object.assign(key, { model });
     this.models.set(modelId, loading);
-    loading.model.then(() => (loading.ready = true), () => undefined);
-    // a failed load is not cached: the next request tries again (e.g. after the download finished)
-    loading.model.catch(() => {
-      if (this.models.get(modelId) === loading) this.models.delete(modelId);
-    });
+    loading.model.then(
+      () => (loading.ready = true),
+      // a failed load is not cached: the next request tries again (e.g. after the download finished)
+      () => {
+        if (this.models.get(modelId) === loading) this.models.delete(modelId);
+      },
+    );
     return loading.model;
   }
 

@@ -128,6 +128,9 @@ export function linePassages(text: string): Passage[] {
 }
 
 export class PreparedDocument {
+  /** tokens of the whole page (every section) */
+  readonly pageTokens: number;
+
   private constructor(
     readonly text: string,
     readonly sections: readonly Section[],
@@ -136,7 +139,9 @@ export class PreparedDocument {
     readonly options: PrepareOptions,
     private readonly tokenizer: BertTokenizer,
     private readonly ranker: SpanRanker,
-  ) {}
+  ) {
+    this.pageTokens = sections.reduce((sum, s) => sum + s.context.ids.length, 0);
+  }
 
   /** Tokenises and indexes a page once; every question about it reuses this. */
   static prepare(tokenizer: BertTokenizer, page: Page, options: Partial<PrepareOptions> = {}): PreparedDocument {
@@ -289,6 +294,5 @@ export async function answerDocument(model: LensModel, question: string, doc: Pr
   }
   const tokensRead = logits.reduce((sum, w) => sum + w.window.inputIds.length, 0);
   const pageTokensRead = tokensCovered(chunks.slice(0, logits.length));
-  const pageTokens = doc.sections.reduce((sum, s) => sum + s.context.ids.length, 0);
-  return { ...extractAnswers(logits, options), windowsRead: logits.length, tokensRead, windowsTotal: doc.chunks.length, pageTokensRead, pageTokens, exitedEarly };
+  return { ...extractAnswers(logits, options), windowsRead: logits.length, tokensRead, windowsTotal: doc.chunks.length, pageTokensRead, pageTokens: doc.pageTokens, exitedEarly };
 }
