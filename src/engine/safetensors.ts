@@ -140,7 +140,7 @@ function checkLength(name: string, n: number, header: Header, fileLength: number
 
 let f16Table: Float32Array | undefined;
 /** All 65536 half-precision values, built once: widening is then one table lookup per element. */
-function halfTable(): Float32Array {
+export function halfTable(): Float32Array {
   if (f16Table) return f16Table;
   f16Table = new Float32Array(65536);
   for (let h = 0; h < 65536; h++) {
@@ -288,7 +288,7 @@ export class SafetensorsFile {
 }
 
 /** float32 bits -> float16 bits, rounded to nearest even (overflow to Infinity, NaN kept NaN). */
-function toHalf(bits: number): number {
+export function toHalf(bits: number): number {
   const sign = (bits >>> 16) & 0x8000;
   const exp = (bits >>> 23) & 0xff;
   const mant = bits & 0x7fffff;
@@ -307,7 +307,7 @@ function toHalf(bits: number): number {
 }
 
 /** float32 bits -> bfloat16 bits, rounded to nearest even. */
-function toBfloat16(bits: number): number {
+export function toBfloat16(bits: number): number {
   if ((bits & 0x7fffffff) > 0x7f800000) return ((bits >>> 16) & 0x8000) | 0x7fc0;
   return ((bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16) & 0xffff;
 }
