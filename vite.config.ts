@@ -9,8 +9,7 @@ import { crx, type ManifestV3Export } from '@crxjs/vite-plugin';
 import { copyFileSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { build, defineConfig, type Plugin } from 'vite';
-import { ONNX_FILES } from './src/engine/onnx-files.js';
-import { BUILT_ONNX_PATH, CHECKPOINT_FILE, checkModelFolder } from './src/shared/model-files.js';
+import { BUILT_ONNX_PATH, checkModelFolder, isCheckpointFile, modelFolderFiles } from './src/shared/model-files.js';
 
 type Browser = 'chrome' | 'firefox';
 
@@ -97,14 +96,9 @@ function contentScripts(outDir: string, browser: Browser, define: Record<string,
   };
 }
 
-/** The files of a model folder the engine reads: config and tokenizer files, ONNX files (not other weight formats). */
-function isPackagedFile(path: string): boolean {
-  return (!path.includes('/') && /\.(json|txt)$/i.test(path)) || [...ONNX_FILES.fp32, ...ONNX_FILES.quantized].includes(path);
-}
-
 /**
  * Copies LENS_BUNDLE_MODEL folders into the build and lists them in models/bundled.json. A folder whose weights
- * are only model.safetensors gets its ONNX file built here, in Node, so the package ships ONNX only: the
+ * are a checkpoint (model.safetensors or pytorch_model.bin) gets its ONNX file built here, in Node, so the package ships ONNX only: the
  * extension then loads it like any bundled model, with no build step on the user's device.
  */
 function bundleModels(outDir: string): Plugin {
@@ -132,7 +126,8 @@ function bundleModels(outDir: string): Plugin {
         const weights = checkModelFolder(found);
         const target = join(outDir, 'models', id);
         const files: Array<{ path: string; size: number }> = [];
-        for (const path of found.filter(isPackagedFile)) {
+        // its config, tokenizer and ONNX files; a checkpoint is built into ONNX here, so the package ships ONNX only
+        for (const path of modelFolderFiles(found).filter((p) => !isCheckpointFile(p))) {
           mkdirSync(dirname(join(target, path)), { recursive: true });
           copyFileSync(join(dir, path), join(target, path));
           files.push({ path, size: statSync(join(dir, path)).size });
@@ -140,8 +135,12 @@ function bundleModels(outDir: string): Plugin {
         if (weights.kind === 'checkpoint') {
           // loaded only for such a folder: an ordinary build does not need the graph builder in its config
           const { buildOnnxFromCheckpointSync } = await import('./src/engine/graph/index.js');
+          const { readCheckpoint } = await import('./src/engine/checkpoint.js');
           const config: unknown = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
-          const built = buildOnnxFromCheckpointSync(config, new Uint8Array(readFileSync(join(dir, CHECKPOINT_FILE))), `${id} (${dir})`);
+          const name = `${id} (${dir})`;
+          const checkpoint = await readCheckpoint(async (path) => (found.includes(path) ? new Uint8Array(readFileSync(join(dir, path))) : undefined), name);
+          if (!checkpoint) throw new Error(`LENS_BUNDLE_MODEL: ${dir} has no checkpoint Lens reads`);
+          const built = buildOnnxFromCheckpointSync(config, checkpoint.tensors, name);
           mkdirSync(dirname(join(target, BUILT_ONNX_PATH)), { recursive: true });
           writeFileSync(join(target, BUILT_ONNX_PATH), built.bytes);
           files.push({ path: BUILT_ONNX_PATH, size: built.bytes.length });

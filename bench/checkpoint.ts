@@ -5,7 +5,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import onnxPkg from 'onnx-proto';
-import { CHECKPOINT_FILE, buildOnnxFromCheckpointSync } from '../src/engine/graph/index.js';
+import { buildOnnxFromCheckpointSync } from '../src/engine/graph/index.js';
+import { SAFETENSORS_FILE } from '../src/shared/model-files.js';
 import { quantizeOnnx } from '../src/engine/quantize.js';
 import { makeModelFolder } from '../src/modelgen/model-folder.js';
 import { convertModelFolder } from '../src/modelgen/convert.js';
@@ -42,8 +43,8 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 /** onnxDir/int8Dir: the benchmark's full-size MobileBERT (seed 42) as ONNX and int8; work: a scratch folder. */
 export async function benchCheckpoints(onnxDir: string, int8Dir: string, work: string, cfg: BenchConfig): Promise<CheckpointSection> {
   const stDir = join(work, 'mobilebert-qa-safetensors');
-  if (!existsSync(join(stDir, CHECKPOINT_FILE))) await makeModelFolder({ arch: 'mobilebert', task: { kind: 'qa' }, outDir: stDir, seed: 42, format: 'safetensors' });
-  const checkpoint = new Uint8Array(readFileSync(join(stDir, CHECKPOINT_FILE)));
+  if (!existsSync(join(stDir, SAFETENSORS_FILE))) await makeModelFolder({ arch: 'mobilebert', task: { kind: 'qa' }, outDir: stDir, seed: 42, format: 'safetensors' });
+  const checkpoint = new Uint8Array(readFileSync(join(stDir, SAFETENSORS_FILE)));
   const config = JSON.parse(readFileSync(join(stDir, 'config.json'), 'utf8')) as unknown;
 
   let t = performance.now();

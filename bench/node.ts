@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import type { LensModel } from '../src/engine/model.js';
 import { DEFAULT_READ_BUDGET, DEFAULT_SPAN_TOKENS, EARLY_EXIT_TOKENS, PreparedDocument, answerDocument, type ReadBudget } from '../src/engine/qa/document.js';
 import type { BertTokenizer } from '../src/engine/tokenizer/index.js';
-import { loadModelDir } from '../src/cli/model-dir.js';
+import { loadModelDir } from '../src/modelgen/model-dir.js';
 import { CURVE_SPANS, CURVE_TOKEN_BUDGETS, HELD_OUT_ARTICLES, RetrievalRun, TUNE_ARTICLES, articlePage, retrievalCurve as curve, type CurvePoint, type RetrievalReport } from '../src/eval/retrieval.js';
 import type { SquadData } from '../src/eval/squad-data.js';
 import { perWindowLatency as latency } from '../src/eval/latency.js';

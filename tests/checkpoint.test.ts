@@ -1,5 +1,6 @@
-// Checkpoints (config.json + model.safetensors) built into graphs by the engine, proven against Hugging Face's own
-// PyTorch code (../shared/data/hf-reference) and against the graphs `lens model make` writes directly.
+// Checkpoints (config.json + model.safetensors or pytorch_model.bin) built into graphs by the engine, proven against
+// Hugging Face's own PyTorch code (../shared/data/hf-reference, hf-reference-pytorch) and against the graphs
+// `lens model make` writes directly. The PyTorch reader's own tests are in tests/pytorch.test.ts.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
@@ -7,20 +8,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 
-import { directorySource } from '../src/cli/model-dir.js';
+import { directorySource } from '../src/modelgen/model-dir.js';
 import { REFERENCE_TOLERANCE, runFixture } from '../src/eval/reference.js';
-import { CHECKPOINT_FILE, buildOnnxFromCheckpoint, buildOnnxFromCheckpointSync, expectedTensors, parseModelSpec } from '../src/engine/graph/index.js';
-import { LensModel } from '../src/engine/model.js';
+import { SAFETENSORS_FILE } from '../src/shared/model-files.js';
+import { buildOnnxFromCheckpoint, buildOnnxFromCheckpointSync, expectedTensors, parseModelSpec } from '../src/engine/graph/index.js';
+import { LensModel, type ModelSource } from '../src/engine/model.js';
 import { SafetensorsFile, writeSafetensors, type TensorToWrite } from '../src/engine/safetensors.js';
 import { BERT_ARCHS, bertConfigJson } from '../src/modelgen/bert-config.js';
 import { ARCHS, hfConfigJson, type ModelTask } from '../src/modelgen/mobilebert-config.js';
 import { makeModelFolder } from '../src/modelgen/model-folder.js';
-import { randomCheckpoint, randomModel } from '../src/modelgen/random-model.js';
+import { randomCheckpoint, randomModel, randomPytorchCheckpoint, randomTensors } from '../src/modelgen/random-model.js';
+import { writePytorchCheckpoint } from '../src/modelgen/pytorch-writer.js';
+import { bertUncasedVocabLines } from '../src/modelgen/vocab-from-npm.js';
 import { lens } from './helpers/cli.js';
 import { SHARED_DATA } from './helpers/shared-data.js';
 
 const REFERENCE = join(SHARED_DATA, 'hf-reference');
 const NO_REFERENCE: string | false = existsSync(REFERENCE) ? false : `skipped: ${REFERENCE} not found (Hugging Face reference fixtures)`;
+const PYTORCH_REFERENCE = join(SHARED_DATA, 'hf-reference-pytorch');
+const NO_PYTORCH_REFERENCE: string | false = existsSync(PYTORCH_REFERENCE) ? false : `skipped: ${PYTORCH_REFERENCE} not found (pytorch_model.bin reference fixtures)`;
 const FIXTURES = ['bert-qa', 'mobilebert-qa', 'mobilebert-seqcls'];
 const QA: ModelTask = { kind: 'qa' };
 const SST: ModelTask = { kind: 'classify', labels: ['negative', 'positive'] };
@@ -35,13 +41,13 @@ async function fixtureCopy(fixture: string, label: string, checkpoint?: Uint8Arr
   for (const f of await readdir(join(REFERENCE, fixture))) {
     if (f !== 'model.onnx') await copyFile(join(REFERENCE, fixture, f), join(dir, f));
   }
-  if (checkpoint) await writeFile(join(dir, CHECKPOINT_FILE), checkpoint);
+  if (checkpoint) await writeFile(join(dir, SAFETENSORS_FILE), checkpoint);
   return dir;
 }
 
 async function fixtureFiles(fixture: string): Promise<{ config: unknown; file: SafetensorsFile }> {
   const config = JSON.parse(await readFile(join(REFERENCE, fixture, 'config.json'), 'utf8')) as unknown;
-  return { config, file: SafetensorsFile.parse(new Uint8Array(await readFile(join(REFERENCE, fixture, CHECKPOINT_FILE)))) };
+  return { config, file: SafetensorsFile.parse(new Uint8Array(await readFile(join(REFERENCE, fixture, SAFETENSORS_FILE)))) };
 }
 
 /** The fixture's tensors re-encoded: each entry may be dropped, renamed, reshaped, changed or given a dtype. */
@@ -116,7 +122,7 @@ describe('Hugging Face reference fixtures (PyTorch logits)', { skip: NO_REFERENC
     assert.throws(() => buildOnnxFromCheckpointSync(config, reshaped), /qa_outputs\.weight is \[1, 128\], expected \[2, 64\]/);
     const other = { ...(config as Record<string, unknown>), architectures: ['DistilBertForQuestionAnswering'] };
     assert.throws(() => buildOnnxFromCheckpointSync(other, file), /architecture DistilBertForQuestionAnswering is not supported; Lens builds MobileBertForQuestionAnswering, .*BertForSequenceClassification/);
-    const bytes = new Uint8Array(await readFile(join(REFERENCE, 'mobilebert-qa', CHECKPOINT_FILE)));
+    const bytes = new Uint8Array(await readFile(join(REFERENCE, 'mobilebert-qa', SAFETENSORS_FILE)));
     assert.throws(() => buildOnnxFromCheckpointSync(config, bytes.subarray(0, bytes.length - 100)), /truncated/);
     const unsupported = { ...(config as Record<string, unknown>), hidden_act: 'mish', normalization_type: 'batch_norm' };
     assert.throws(() => buildOnnxFromCheckpointSync(unsupported, file), /"normalization_type" "batch_norm" is not supported.*"hidden_act" "mish" is not supported|"hidden_act" "mish" is not supported.*"normalization_type" "batch_norm"/);
@@ -160,7 +166,7 @@ describe('Hugging Face reference fixtures (PyTorch logits)', { skip: NO_REFERENC
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /converted MobileBertForSequenceClassification/);
     assert.ok(existsSync(join(out, 'onnx', 'model_quantized.onnx')));
-    assert.ok(!existsSync(join(out, CHECKPOINT_FILE)), 'weights live in the ONNX file only');
+    assert.ok(!existsSync(join(out, SAFETENSORS_FILE)), 'weights live in the ONNX file only');
     await copyFile(join(REFERENCE, 'mobilebert-seqcls', 'expected.json'), join(out, 'expected.json'));
     await copyFile(join(out, 'onnx', 'model.onnx'), join(out, 'model.onnx'));
     const check = await runFixture(out, 'onnx');
@@ -168,17 +174,107 @@ describe('Hugging Face reference fixtures (PyTorch logits)', { skip: NO_REFERENC
   });
 });
 
+/** A model folder held in memory: config.json, a small vocab, and the given weight files. */
+function memorySource(name: string, config: unknown, files: Record<string, Uint8Array | undefined>): ModelSource {
+  const all: Record<string, Uint8Array | undefined> = { 'config.json': new TextEncoder().encode(JSON.stringify(config)), 'vocab.txt': uncasedVocab, ...files };
+  return { name, read: async (p) => (Object.hasOwn(all, p) ? all[p] : undefined) };
+}
+const uncasedVocab = new TextEncoder().encode(`${(await bertUncasedVocabLines()).join('\n')}\n`);
+
+describe('pytorch_model.bin reference fixtures (PyTorch logits; hostile files refused)', { skip: NO_PYTORCH_REFERENCE }, () => {
+  test('lens eval reference --data hf-reference-pytorch: a diff line per checkpoint within 1e-4, a refusal line per hostile file, exit 0', () => {
+    const r = lens('eval', 'reference', '--data', PYTORCH_REFERENCE);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.trim().split('\n');
+    for (const fixture of ['bert-qa-fp16', 'mobilebert-qa-legacy', 'mobilebert-seqcls-zip']) {
+      const m = new RegExp(`^${fixture} pytorch: max abs diff (\\d\\.\\de[-+]\\d+)$`).exec(lines.find((l) => l.startsWith(`${fixture} `)) ?? '');
+      assert.ok(m, `a diff line for ${fixture}: ${r.stdout}`);
+      assert.ok(Number(m[1]) <= REFERENCE_TOLERANCE, m[0]);
+    }
+    const refusals = lines.filter((l) => l.startsWith('refused/'));
+    assert.equal(refusals.length, 3, r.stdout);
+    assert.match(refusals.find((l) => l.startsWith('refused/runs-code.bin')) ?? '', /: refused: .*asks to call posix\.system/);
+    assert.match(refusals.find((l) => l.startsWith('refused/proto-key.bin')) ?? '', /: refused: .*"__proto__"/);
+    assert.match(refusals.find((l) => l.startsWith('refused/truncated.bin')) ?? '', /: refused: .*truncated/);
+    assert.match(lines.at(-1) ?? '', /^3 loads, worst max abs diff .*; 3 of 3 files under refused\/ refused$/);
+  });
+
+  test('a copy of the fixtures with a hostile file that is not refused fails the evaluation (the check can fail)', async () => {
+    const dir = join(tmp, 'pytorch-reference-copy');
+    await mkdir(join(dir, 'refused'), { recursive: true });
+    // a perfectly ordinary checkpoint put among the files to refuse
+    await copyFile(join(PYTORCH_REFERENCE, 'mobilebert-seqcls-zip', 'pytorch_model.bin'), join(dir, 'refused', 'ordinary.bin'));
+    await mkdir(join(dir, 'mobilebert-seqcls-zip'));
+    for (const f of await readdir(join(PYTORCH_REFERENCE, 'mobilebert-seqcls-zip'))) await copyFile(join(PYTORCH_REFERENCE, 'mobilebert-seqcls-zip', f), join(dir, 'mobilebert-seqcls-zip', f));
+    const r = lens('eval', 'reference', '--data', dir);
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /^refused\/ordinary\.bin: NOT refused \(read \d+ tensors without an error\)$/m);
+  });
+
+  test('the checkpoints load through every path a safetensors folder does: lens classify and lens model convert', () => {
+    const cls = lens('classify', '--model', join(PYTORCH_REFERENCE, 'mobilebert-seqcls-zip'), '--text', 'a b c', '--json');
+    assert.equal(cls.code, 0, cls.stderr);
+    const out = join(tmp, 'legacy-converted');
+    const conv = lens('model', 'convert', '--in', join(PYTORCH_REFERENCE, 'mobilebert-qa-legacy'), '--out', out);
+    assert.equal(conv.code, 0, conv.stderr);
+    assert.ok(existsSync(join(out, 'onnx', 'model.onnx')));
+  });
+});
+
 describe('checkpoint loading without the reference data', () => {
-  test('a folder with only pytorch_model.bin is refused: pickles are never loaded', async () => {
-    const dir = join(tmp, 'pickle-only');
+  test('a folder with only pytorch_model.bin (zip or legacy) loads through the same builders as its model.safetensors twin', async () => {
+    const config = hfConfigJson(ARCHS.tiny, SST);
+    const twin = await LensModel.load(memorySource('safetensors', config, { 'model.safetensors': randomCheckpoint(config, 7) }));
+    const ids = Int32Array.from([101, 1996, 4937, 2938, 102]);
+    const feeds = { input_ids: ids, attention_mask: new Int32Array(ids.length).fill(1), token_type_ids: new Int32Array(ids.length) };
+    const want = (await twin.session.run(feeds, 1, ids.length, ['logits'])).logits.data;
+    await twin.release();
+    for (const format of ['zip', 'legacy'] as const) {
+      const model = await LensModel.load(memorySource(format, config, { 'pytorch_model.bin': randomPytorchCheckpoint(config, 7, format) }));
+      assert.equal(model.onnxFile, 'pytorch_model.bin');
+      const got = (await model.session.run(feeds, 1, ids.length, ['logits'])).logits.data;
+      await model.release();
+      assert.deepEqual([...got], [...want], `${format}: the same tensors give the same logits`);
+    }
+    // the CLI: lens model make --format pytorch, then qa/convert from the folder
+    const dir = join(tmp, 'pytorch-only');
+    const made = lens('model', 'make', '--arch', 'tiny', '--task', 'qa', '--format', 'pytorch', '--out', dir);
+    assert.equal(made.code, 0, made.stderr);
+    assert.ok(existsSync(join(dir, 'pytorch_model.bin')) && !existsSync(join(dir, 'onnx')));
+    const qa = lens('qa', '--model', dir, '--text', 'The cat sat on the mat.', '--question', 'Where?', '--json');
+    assert.equal(qa.code, 0, qa.stderr);
+    const converted = lens('model', 'convert', '--in', dir, '--out', join(tmp, 'pytorch-converted'));
+    assert.equal(converted.code, 0, converted.stderr);
+    assert.match(converted.stdout, /mobilebert\.embeddings\.position_ids/, 'the int64 position_ids buffer is recognised and reported unused');
+  });
+
+  test('a sharded pytorch checkpoint (pytorch_model.bin.index.json) loads; a shard it lists that is missing is named', async () => {
+    const config = hfConfigJson(ARCHS.tiny, SST);
+    const tensors = randomTensors(config, 3);
+    const half = tensors.length >> 1;
+    const shards = ['pytorch_model-00001-of-00002.bin', 'pytorch_model-00002-of-00002.bin'];
+    const weightMap = Object.fromEntries(tensors.map((t, i) => [t.name, shards[i < half ? 0 : 1]]));
+    const files = {
+      'pytorch_model.bin.index.json': new TextEncoder().encode(JSON.stringify({ metadata: { total_size: 0 }, weight_map: weightMap })),
+      [shards[0]]: writePytorchCheckpoint(tensors.slice(0, half), { format: 'zip' }),
+      [shards[1]]: writePytorchCheckpoint(tensors.slice(half), { format: 'zip' }),
+    };
+    const model = await LensModel.load(memorySource('sharded', config, files));
+    assert.equal(model.onnxFile, 'pytorch_model.bin.index.json');
+    await model.release();
+    await assert.rejects(LensModel.load(memorySource('sharded', config, { ...files, [shards[1]]: undefined })), /lists pytorch_model-00002-of-00002\.bin, which the model does not have/);
+  });
+
+  test('a folder with no weights Lens reads names what it looked for', async () => {
+    const dir = join(tmp, 'no-weights');
     await mkdir(dir, { recursive: true });
     await writeFile(join(dir, 'config.json'), JSON.stringify(hfConfigJson(ARCHS.tiny, QA)));
     await writeFile(join(dir, 'vocab.txt'), '[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n');
-    await writeFile(join(dir, 'pytorch_model.bin'), new Uint8Array([0x50, 0x4b, 3, 4]));
-    await assert.rejects(LensModel.load(directorySource(dir)), /has only pytorch_model\.bin, a pickle file, which Lens never loads .*model\.safetensors/);
-    const r = lens('model', 'convert', '--in', dir, '--out', join(tmp, 'pickle-out'));
+    await writeFile(join(dir, 'model.pt'), new Uint8Array([0x80, 2]));
+    await assert.rejects(LensModel.load(directorySource(dir)), /has no ONNX file .* and no checkpoint \(model\.safetensors, pytorch_model\.bin, pytorch_model\.bin\.index\.json\)/);
+    const r = lens('model', 'convert', '--in', dir, '--out', join(tmp, 'no-weights-out'));
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /no model\.safetensors \(only pytorch_model\.bin, a pickle file/);
+    assert.match(r.stderr, /has no checkpoint \(model\.safetensors, pytorch_model\.bin/);
   });
 
   test('the async build yields per layer, reports progress and can be cancelled', async () => {
@@ -212,7 +308,7 @@ describe('checkpoint loading without the reference data', () => {
       checkNames(names);
       const checkpoint = randomCheckpoint(config, 11);
       assert.deepEqual(SafetensorsFile.parse(checkpoint).names(), names);
-      const model = await LensModel.load({ name: what, read: async (p) => (p === 'config.json' ? new TextEncoder().encode(JSON.stringify(config)) : p === CHECKPOINT_FILE ? checkpoint : p === 'vocab.txt' ? new TextEncoder().encode('[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n') : undefined) });
+      const model = await LensModel.load({ name: what, read: async (p) => (p === 'config.json' ? new TextEncoder().encode(JSON.stringify(config)) : p === SAFETENSORS_FILE ? checkpoint : p === 'vocab.txt' ? new TextEncoder().encode('[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n') : undefined) });
       try {
         const out = await model.session.run({ input_ids: Int32Array.from([2, 1, 1, 3]), attention_mask: Int32Array.from([1, 1, 1, 1]), token_type_ids: Int32Array.from([0, 0, 0, 0]) }, 1, 4, ['logits']);
         assert.equal(out.logits.data.length, 2);
@@ -229,10 +325,10 @@ describe('full-size MobileBERT as a checkpoint', () => {
     const [onnxDir, stDir] = [join(tmp, 'full-onnx'), join(tmp, 'full-st')];
     const made = await makeModelFolder({ arch: 'mobilebert', task: QA, outDir: onnxDir, seed: 5 });
     const st = await makeModelFolder({ arch: 'mobilebert', task: QA, outDir: stDir, seed: 5, format: 'safetensors' });
-    assert.equal(st.modelFile, CHECKPOINT_FILE);
+    assert.equal(st.modelFile, SAFETENSORS_FILE);
     assert.equal(st.parameterCount, 24_582_914);
     const config = JSON.parse(await readFile(join(stDir, 'config.json'), 'utf8')) as unknown;
-    const built = buildOnnxFromCheckpointSync(config, new Uint8Array(await readFile(join(stDir, CHECKPOINT_FILE))));
+    const built = buildOnnxFromCheckpointSync(config, new Uint8Array(await readFile(join(stDir, SAFETENSORS_FILE))));
     const direct = randomModel(config, 5);
     assert.deepEqual(built.opCounts, direct.opCounts);
     assert.equal(built.parameterCount, direct.parameterCount);

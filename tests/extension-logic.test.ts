@@ -3,11 +3,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PDF_MESSAGE, RESTRICTED_MESSAGE, restrictedReason } from '../src/background/restricted.js';
-import { pickOnnxFile } from '../src/engine/onnx-files.js';
+import { pickOnnxFile } from '../src/shared/model-files.js';
 import { checkClassifyMode, checkHubUrl, checkLabels, checkModelFor } from '../src/shared/checks.js';
 import { checkPrecision, onnxVariantOf, precisionInUse, precisionText } from '../src/shared/precision.js';
 import { isBackgroundRequest, isOffscreenRequest, type StoredFile } from '../src/shared/protocol.js';
-import { REGISTRY, approxBytes, hubFileUrl, onDeviceInt8Source, parseRegistry, registryEntry } from '../src/shared/registry.js';
+import { REGISTRY, approxBytes, hubFileUrl, hubRevisionApiUrl, onDeviceInt8Source, parseRegistry, registryEntry } from '../src/shared/registry.js';
 import { DEFAULT_SETTINGS, checkSettingsPatch, classifyModelId, normalizeSettings, type TaskOf } from '../src/shared/settings-values.js';
 import { modelSpeed, speedFactorText, speedText } from '../src/ui/speed.js';
 import { readShareText } from '../src/ui/format.js';
@@ -38,12 +38,12 @@ test('the registry has the popup\'s Sentiment model and a compact QA alternative
   const compact = registryEntry('compact-bert-squad');
   assert.equal(compact.task, 'qa');
   assert.ok(approxBytes(compact) < approxBytes(registryEntry('mobilebert-squad2')), 'the compact model is the smaller download');
-  // every entry is pinned to a commit, so a hub change cannot swap the weights under an install
-  for (const m of REGISTRY) assert.match(m.revision, /^[0-9a-f]{7,40}$/, `${m.id} revision ${m.revision}`);
+  // every entry is pinned to a commit (or to the one its first install resolves), so a hub change cannot swap the weights under an install
+  for (const m of REGISTRY) assert.ok(/^[0-9a-f]{40}$/.test(m.revision ?? '') || m.pin === 'first-install', `${m.id} revision ${m.revision}`);
 });
 
 test('bad registry entries are refused with the reason', () => {
-  const good = { id: 'a', name: 'A', task: 'qa', repo: 'o/r', revision: '0123abc', license: 'MIT', description: 'd', files: [{ path: 'model.onnx' }] };
+  const good = { id: 'a', name: 'A', task: 'qa', repo: 'o/r', pin: 'first-install', branch: 'main', license: 'MIT', description: 'd', files: [{ path: 'model.onnx' }] };
   assert.equal(parseRegistry({ models: [good] }).length, 1);
   assert.throws(() => parseRegistry({}), /"models" must be an array/);
   assert.throws(() => parseRegistry({ models: [{ ...good, task: 'translate' }] }), /unknown task "translate"/);
@@ -53,7 +53,7 @@ test('bad registry entries are refused with the reason', () => {
 });
 
 test('registry "int8": "on-device" needs an fp32 ONNX file and no hub int8 file', () => {
-  const good = { id: 'a', name: 'A', task: 'qa', repo: 'o/r', revision: '0123abc', license: 'MIT', description: 'd', int8: 'on-device', files: [{ path: 'config.json' }, { path: 'model.onnx' }] };
+  const good = { id: 'a', name: 'A', task: 'qa', repo: 'o/r', pin: 'first-install', branch: 'main', license: 'MIT', description: 'd', int8: 'on-device', files: [{ path: 'config.json' }, { path: 'model.onnx' }] };
   assert.equal(parseRegistry({ models: [good] })[0].int8, 'on-device');
   assert.equal(parseRegistry({ models: [{ ...good, files: [{ path: 'onnx/model.onnx' }] }] })[0].int8, 'on-device');
   assert.throws(() => parseRegistry({ models: [{ ...good, int8: 'yes' }] }), /entry a: "int8" must be "on-device" \(got "yes"\)/);
@@ -104,10 +104,13 @@ test('precision: which ONNX file runs, and how the options page says it', () => 
   assert.throws(() => checkPrecision('int4'), /precision must be "int8" or "fp32" \(got "int4"\)/);
 });
 
-test('hub URLs follow the Hugging Face layout {hub}/{repo}/resolve/{revision}/{file}', () => {
+test('hub URLs follow the Hugging Face layout {hub}/{repo}/resolve/{revision}/{file}, and its API /api/models/{repo}/revision/{ref}', () => {
   const entry = registryEntry('mobilebert-mnli');
-  assert.equal(hubFileUrl('https://huggingface.co', entry, 'onnx/model.onnx'), `https://huggingface.co/Xenova/mobilebert-uncased-mnli/resolve/${entry.revision}/onnx/model.onnx`);
-  assert.equal(hubFileUrl('http://127.0.0.1:8080/hub/', entry, 'config.json'), `http://127.0.0.1:8080/hub/Xenova/mobilebert-uncased-mnli/resolve/${entry.revision}/config.json`);
+  const revision = entry.revision ?? '';
+  assert.equal(hubFileUrl('https://huggingface.co', entry.repo, revision, 'onnx/model.onnx'), `https://huggingface.co/Xenova/mobilebert-uncased-mnli/resolve/${revision}/onnx/model.onnx`);
+  assert.equal(hubFileUrl('http://127.0.0.1:8080/hub/', entry.repo, revision, 'config.json'), `http://127.0.0.1:8080/hub/Xenova/mobilebert-uncased-mnli/resolve/${revision}/config.json`);
+  assert.equal(hubRevisionApiUrl('https://huggingface.co/', 'Alireza1044/mobilebert_sst2', 'main'), 'https://huggingface.co/api/models/Alireza1044/mobilebert_sst2/revision/main?blobs=true');
+  assert.equal(hubRevisionApiUrl('https://huggingface.co', 'o/r', 'refs/pr/1'), 'https://huggingface.co/api/models/o/r/revision/refs%2Fpr%2F1?blobs=true');
 });
 
 test('settings: hub URL and candidate labels are checked', () => {
@@ -151,7 +154,7 @@ test('the background accepts only well-formed requests of the protocol', () => {
 });
 
 // A registry as settings see it: ids and tasks (the real one may not list every model these tests name).
-const TASKS: Record<string, 'qa' | 'classify' | 'zero-shot'> = { 'mobilebert-squad2': 'qa', 'compact-bert-squad': 'qa', 'mobilebert-sst2': 'classify', 'other-sst2': 'classify', 'mobilebert-mnli': 'zero-shot', 'other-nli': 'zero-shot' };
+const TASKS: Record<string, 'qa' | 'classify' | 'zero-shot'> = { 'mobilebert-squad2': 'qa', 'compact-bert-squad': 'qa', 'mobilebert-sst2-alireza1044': 'classify', 'other-sst2': 'classify', 'mobilebert-mnli': 'zero-shot', 'other-nli': 'zero-shot' };
 const taskOf: TaskOf = (id) => TASKS[id];
 
 test('settings: classify mode and per-mode models are checked; a bad value is refused with the reason', () => {
@@ -161,7 +164,7 @@ test('settings: classify mode and per-mode models are checked; a bad value is re
   assert.equal(checkModelFor('sentiment', 'other-sst2', taskOf), 'other-sst2');
   // the NLI model in the sentiment slot would be asked for labels it does not have
   assert.throws(() => checkModelFor('sentiment', 'mobilebert-mnli', taskOf), /"mobilebert-mnli" is not a sentence-classification model \(its task is zero-shot\)/);
-  assert.throws(() => checkModelFor('zero-shot', 'mobilebert-sst2', taskOf), /not a zero-shot \(NLI\) model/);
+  assert.throws(() => checkModelFor('zero-shot', 'mobilebert-sst2-alireza1044', taskOf), /not a zero-shot \(NLI\) model/);
   assert.throws(() => checkModelFor('qa', 'gone', taskOf), /there is no model "gone" in the model list/);
   assert.throws(() => checkModelFor('qa', 42, taskOf), /must be a model id/);
 
@@ -179,13 +182,13 @@ test('settings: classify mode and per-mode models are checked; a bad value is re
 test('settings: defaults are Sentiment with the SST-2 model, zero-shot with MNLI; invalid stored values fall back', () => {
   assert.deepEqual(normalizeSettings(undefined, taskOf), DEFAULT_SETTINGS);
   assert.equal(DEFAULT_SETTINGS.classifyMode, 'sentiment');
-  assert.equal(DEFAULT_SETTINGS.sentimentModelId, 'mobilebert-sst2');
+  assert.equal(DEFAULT_SETTINGS.sentimentModelId, 'mobilebert-sst2-alireza1044');
   assert.equal(DEFAULT_SETTINGS.zeroShotModelId, 'mobilebert-mnli');
   assert.equal(DEFAULT_SETTINGS.qaModelId, 'mobilebert-squad2');
   const kept = normalizeSettings({ classifyMode: 'zero-shot', sentimentModelId: 'other-sst2', zeroShotLabels: ['x', 'y'], multiLabel: true, precision: 'fp32', hubBaseUrl: 'http://127.0.0.1:9/hub' }, taskOf);
   assert.deepEqual(kept, { ...DEFAULT_SETTINGS, classifyMode: 'zero-shot', sentimentModelId: 'other-sst2', zeroShotLabels: ['x', 'y'], multiLabel: true, precision: 'fp32', hubBaseUrl: 'http://127.0.0.1:9/hub' });
   // a mode from a newer version, a model the registry dropped, a model of the wrong task: the defaults
-  const bad = normalizeSettings({ classifyMode: 'topic', sentimentModelId: 'gone', zeroShotModelId: 'mobilebert-sst2', qaModelId: 'mobilebert-mnli', zeroShotLabels: ['one'], multiLabel: 'yes', precision: 'int4' }, taskOf);
+  const bad = normalizeSettings({ classifyMode: 'topic', sentimentModelId: 'gone', zeroShotModelId: 'mobilebert-sst2-alireza1044', qaModelId: 'mobilebert-mnli', zeroShotLabels: ['one'], multiLabel: 'yes', precision: 'int4' }, taskOf);
   assert.deepEqual(bad, DEFAULT_SETTINGS);
 });
 
@@ -194,7 +197,7 @@ test('settings migration: an old classifyModelId becomes its mode\'s model, and 
   const fromNli = normalizeSettings({ hubBaseUrl: 'https://huggingface.co', qaModelId: 'mobilebert-squad2', classifyModelId: 'other-nli', zeroShotLabels: ['sports', 'politics'], multiLabel: true, precision: 'int8' }, taskOf);
   assert.equal(fromNli.zeroShotModelId, 'other-nli');
   assert.equal(fromNli.classifyMode, 'zero-shot');
-  assert.equal(fromNli.sentimentModelId, 'mobilebert-sst2');
+  assert.equal(fromNli.sentimentModelId, 'mobilebert-sst2-alireza1044');
   assert.deepEqual(fromNli.zeroShotLabels, ['sports', 'politics']);
   assert.equal('classifyModelId' in fromNli, false, 'the old key is not carried on (updateSettings writes what getSettings returns)');
   // a fine-tuned classifier chosen before: it becomes the sentiment model

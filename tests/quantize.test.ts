@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import onnxPkg from 'onnx-proto';
 import type * as OnnxTypes from 'onnx-proto';
 
-import { loadModelDir } from '../src/cli/model-dir.js';
+import { loadModelDir } from '../src/modelgen/model-dir.js';
 import type { LensModel } from '../src/engine/model.js';
 import type { GoldenWindow } from '../src/eval/windows.js';
 import type { Arch, ModelTask } from '../src/modelgen/mobilebert-config.js';

@@ -2,11 +2,12 @@
 // are answered: anything else (or anything malformed) is ignored.
 import browser, { type Runtime } from 'webextension-polyfill';
 import { broadcast, toReply } from '../shared/messaging.js';
-import { installedModels, removeModel, storageBytes } from '../shared/model-store.js';
+import { pinFits, pinText } from '../shared/first-install.js';
+import { devicePins, installedModels, removeModel, storageBytes } from '../shared/model-store.js';
 import type { BackgroundReplies, BackgroundRequest, ModelInfo, Reply } from '../shared/protocol.js';
 import { isBackgroundRequest } from '../shared/protocol.js';
 import { precisionInUse } from '../shared/precision.js';
-import { REGISTRY, approxBytes, makesInt8OnDevice, registryEntry } from '../shared/registry.js';
+import { REGISTRY, approxBytes, makesInt8OnDevice, pinTier, registryEntry } from '../shared/registry.js';
 import { classifyModelId, getSettings } from '../shared/settings.js';
 import { classifyText } from './classify.js';
 import type { EngineHost } from './engines.js';
@@ -21,6 +22,7 @@ export function isOwnSender(sender: Runtime.MessageSender): boolean {
 
 async function modelInfos(installs: Installs): Promise<ModelInfo[]> {
   const installed = await installedModels();
+  const pins = await devicePins();
   const { precision } = await getSettings();
   return REGISTRY.map((entry) => {
     const record = installed[entry.id];
@@ -30,7 +32,22 @@ async function modelInfos(installs: Installs): Promise<ModelInfo[]> {
       : record
         ? { kind: 'installed', source: record.source, bytes: record.bytes, installedAt: record.installedAt, precision: precisionInUse(record, precision, makesInt8OnDevice(entry)) }
         : { kind: 'absent' };
-    return { id: entry.id, name: entry.name, task: entry.task, repo: entry.repo, revision: entry.revision, approxBytes: approxBytes(entry), description: entry.description, license: entry.license, state };
+    const pin = pins.get(entry.id);
+    const revision = entry.revision ?? (pinFits(entry, pin) ? pin.commit : undefined);
+    return {
+      id: entry.id,
+      name: entry.name,
+      task: entry.task,
+      repo: entry.repo,
+      revision,
+      ...(entry.branch ? { branch: entry.branch } : {}),
+      pin: { tier: pinTier(entry), text: pinText(entry, pin) },
+      ...(entry.reported ? { reported: entry.reported } : {}),
+      approxBytes: approxBytes(entry),
+      description: entry.description,
+      license: entry.license,
+      state,
+    };
   });
 }
 

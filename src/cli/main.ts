@@ -14,25 +14,26 @@ import { evalSst2, loadSst2 } from '../eval/sst2.js';
 import { compareWindows } from '../eval/windows.js';
 import type { ModelTask } from '../modelgen/mobilebert-config.js';
 import { ARCH_NAMES } from '../modelgen/random-model.js';
-import { makeModelFolder } from '../modelgen/model-folder.js';
+import { MODEL_FORMATS, makeModelFolder, type ModelFormat } from '../modelgen/model-folder.js';
 import { quantizeModelFolder } from '../modelgen/quantize.js';
 import { convertModelFolder } from '../modelgen/convert.js';
-import { REFERENCE_TOLERANCE, evalReference, formatReferenceLine } from '../eval/reference.js';
+import { REFERENCE_TOLERANCE, evalReference, formatReferenceLine, formatRefusalLine } from '../eval/reference.js';
 import { bertUncasedVocabLines } from '../modelgen/vocab-from-npm.js';
 import { perWindowLatency } from '../eval/latency.js';
-import { loadModelDir } from './model-dir.js';
+import { loadModelDir } from '../modelgen/model-dir.js';
 import { progressReporter } from './progress.js';
 
 const USAGE = `lens: MobileBERT question answering and classification, on this machine
 
 usage:
-  lens model make --arch ${ARCH_NAMES.join('|')} --task qa|classify [--labels a,b,c] --out DIR [--seed N] [--format onnx|safetensors]
+  lens model make --arch ${ARCH_NAMES.join('|')} --task qa|classify [--labels a,b,c] --out DIR [--seed N] [--format onnx|safetensors|pytorch]
   lens model convert --in DIR --out DIR [--int8] [--json]   config.json + model.safetensors -> onnx/model.onnx
   lens model quantize --in DIR --out DIR [--per-tensor] [--fp32-embeddings] [--keep-fp32] [--json]
   lens qa --model DIR (--context FILE | --text STR) --question STR [--top K] [--budget N|all] [--tokens N] [--early-exit P] [--json]
   lens classify --model DIR --text STR [--pair STR] [--labels a,b,c [--multi-label] [--template STR]] [--json]
   lens eval windows --data DIR               rebuild the SQuAD reference windows and compare
-  lens eval reference --data DIR             fixtures' logits from model.safetensors and model.onnx vs PyTorch's
+  lens eval reference --data DIR             fixtures' logits from each weights file (model.safetensors, pytorch_model.bin,
+                                             model.onnx) vs PyTorch's; files under refused/ must be refused
   lens eval squad --model DIR --data DIR [--limit N] [--json]
   lens eval sst2 --model DIR --data FILE [--limit N] [--json]
   lens eval retrieval --data DIR [--budget N] [--tokens N] [--span N] [--curve] [--no-pack] [--json]
@@ -93,8 +94,8 @@ async function modelMake(args: string[]): Promise<void> {
   const v = parse(args, { arch: { type: 'string' }, task: { type: 'string' }, labels: { type: 'string' }, out: { type: 'string' }, seed: { type: 'string' }, format: { type: 'string' } });
   const arch = str(v, 'arch') ?? 'mobilebert';
   if (!ARCH_NAMES.includes(arch)) throw new UsageError(`--arch must be one of ${ARCH_NAMES.join(', ')} (got "${arch}")`);
-  const format = str(v, 'format') ?? 'onnx';
-  if (format !== 'onnx' && format !== 'safetensors') throw new UsageError(`--format must be onnx or safetensors (got "${format}")`);
+  const format = (str(v, 'format') ?? 'onnx') as ModelFormat;
+  if (!MODEL_FORMATS.includes(format)) throw new UsageError(`--format must be ${MODEL_FORMATS.join(', ')} (got "${format}")`);
   const taskName = str(v, 'task', true);
   let task: ModelTask;
   if (taskName === 'qa') {
@@ -224,11 +225,13 @@ async function evalCommand(args: string[]): Promise<void> {
       }
       case 'reference': {
         progress.end();
-        const results = await evalReference(data, v.json ? undefined : (r) => process.stdout.write(`${formatReferenceLine(r)}\n`));
-        const worst = Math.max(...results.map((r) => r.maxAbsDiff));
-        if (v.json) print(v, { tolerance: REFERENCE_TOLERANCE, results }, '');
-        else process.stdout.write(`${results.length} loads, worst max abs diff ${worst.toExponential(1)} (tolerance ${REFERENCE_TOLERANCE.toExponential(0)})\n`);
-        if (!(worst <= REFERENCE_TOLERANCE)) process.exitCode = 1;
+        const line = (text: string) => process.stdout.write(`${text}\n`);
+        const report = await evalReference(data, v.json ? {} : { result: (r) => line(formatReferenceLine(r)), refusal: (r) => line(formatRefusalLine(r)) });
+        const worst = Math.max(...report.results.map((r) => r.maxAbsDiff));
+        const refused = report.refusals.filter((r) => r.refused).length;
+        if (v.json) print(v, { tolerance: REFERENCE_TOLERANCE, ...report }, '');
+        else line(`${report.results.length} loads, worst max abs diff ${worst.toExponential(1)} (tolerance ${REFERENCE_TOLERANCE.toExponential(0)})${report.refusals.length ? `; ${refused} of ${report.refusals.length} files under refused/ refused` : ''}`);
+        if (!report.ok) process.exitCode = 1;
         return;
       }
       case 'squad': {

@@ -3,7 +3,8 @@
 // (CLI), files in the extension package, Cache Storage or a download.
 import { BertTokenizer, Vocab, type BertTokenizerOptions } from './tokenizer/index.js';
 import { ModelSession, initRuntime, type RuntimeOptions, errorMessage } from './runtime.js';
-import { CHECKPOINT_FILE, buildOnnxFromCheckpointSync } from './graph/index.js';
+import { buildOnnxFromCheckpointSync } from './graph/index.js';
+import { readCheckpoint } from './checkpoint.js';
 
 export interface ModelSource {
   /** a short name for messages, e.g. the folder path or hub repo */
@@ -13,7 +14,7 @@ export interface ModelSource {
 }
 
 export type TaskKind = 'qa' | 'classify';
-import { ONNX_FILES, type OnnxVariant } from './onnx-files.js';
+import { CHECKPOINT_FILES, ONNX_FILES, type OnnxVariant } from '../shared/model-files.js';
 
 export { ONNX_FILES, type OnnxVariant };
 
@@ -96,9 +97,8 @@ function detectTask(session: ModelSession, name: string): TaskKind {
 }
 
 /**
- * The model's ONNX bytes: its ONNX file, or else the graph built from its config.json and model.safetensors
- * (most fine-tunes on the Hub ship no ONNX). A pickle checkpoint (pytorch_model.bin) is never read: unpickling
- * can run code.
+ * The model's ONNX bytes: its ONNX file, or else the graph built from its config.json and its checkpoint
+ * (most fine-tunes on the Hub ship no ONNX): model.safetensors, or pytorch_model.bin read as data (never unpickled).
  */
 async function readOnnx(source: ModelSource, variant: OnnxVariant | undefined, configJson: unknown): Promise<{ path: string; bytes: Uint8Array }> {
   const candidates = variant ? ONNX_FILES[variant] : [...ONNX_FILES.fp32, ...ONNX_FILES.quantized];
@@ -106,14 +106,9 @@ async function readOnnx(source: ModelSource, variant: OnnxVariant | undefined, c
     const bytes = await source.read(path);
     if (bytes) return { path, bytes };
   }
-  const checkpoint = await source.read(CHECKPOINT_FILE);
-  if (checkpoint) return { path: CHECKPOINT_FILE, bytes: buildOnnxFromCheckpointSync(configJson, checkpoint, source.name).bytes };
-  const pickle = (await source.read('pytorch_model.bin')) !== undefined;
-  throw new Error(
-    pickle
-      ? `model ${source.name} has only pytorch_model.bin, a pickle file, which Lens never loads (unpickling can run code); use a copy with ${CHECKPOINT_FILE} (the Hub has one for most models, or convert it with the safetensors library) or an ONNX file`
-      : `model ${source.name} has no ONNX file (looked for ${candidates.join(', ')}) and no ${CHECKPOINT_FILE}`,
-  );
+  const checkpoint = await readCheckpoint((path) => source.read(path), source.name);
+  if (checkpoint) return { path: checkpoint.path, bytes: buildOnnxFromCheckpointSync(configJson, checkpoint.tensors, source.name).bytes };
+  throw new Error(`model ${source.name} has no ONNX file (looked for ${candidates.join(', ')}) and no checkpoint (${CHECKPOINT_FILES.join(', ')})`);
 }
 
 async function readJson(source: ModelSource, path: string, required: boolean): Promise<unknown> {

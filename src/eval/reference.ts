@@ -1,15 +1,26 @@
 // `lens eval reference`: proves the engine computes what Hugging Face's PyTorch code computes. Each fixture of
 // ../shared/data/hf-reference (config.json, model.safetensors, the PyTorch-exported model.onnx, expected.json with
-// PyTorch's logits) is loaded twice through the engine's own loader: from model.safetensors alone (the ONNX file
-// hidden, so Lens builds the graph) and from model.onnx alone; every case is run and compared.
+// PyTorch's logits) or ../shared/data/hf-reference-pytorch (pytorch_model.bin in its zip, legacy or fp16 form) is
+// loaded through the engine's own loader once per weights file it has, the others hidden: from the checkpoint (Lens
+// builds the graph) and from the ONNX file; every case is run and compared. Files under a `refused/` folder must be
+// refused by the checkpoint reader the loader uses, and each refusal is reported with its reason.
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 
-import { CHECKPOINT_FILE } from '../engine/graph/index.js';
-import { LensModel, ONNX_FILES, type ModelSource } from '../engine/model.js';
-import { directorySource } from '../cli/model-dir.js';
+import { readCheckpoint } from '../engine/checkpoint.js';
+import { LensModel, type ModelSource } from '../engine/model.js';
+import { directorySource } from '../modelgen/model-dir.js';
+import { CHECKPOINT_FILES, ONNX_FILES, PYTORCH_FILE, PYTORCH_INDEX_FILE, SAFETENSORS_FILE } from '../shared/model-files.js';
 
-export type ReferenceSource = 'safetensors' | 'onnx';
+export type ReferenceSource = 'safetensors' | 'pytorch' | 'onnx';
+
+/** The file each source loads from (a sharded PyTorch checkpoint: its index). */
+const SOURCE_FILES: Record<ReferenceSource, readonly string[]> = {
+  safetensors: [SAFETENSORS_FILE],
+  pytorch: [PYTORCH_FILE, PYTORCH_INDEX_FILE],
+  onnx: [...ONNX_FILES.fp32, ...ONNX_FILES.quantized],
+};
+const WEIGHT_FILES = [...CHECKPOINT_FILES, ...SOURCE_FILES.onnx];
 
 export interface ReferenceCase {
   name: string;
@@ -37,10 +48,10 @@ export interface ReferenceResult {
 /** The tolerance the issue sets for agreeing with PyTorch. */
 export const REFERENCE_TOLERANCE = 1e-4;
 
-/** The folder as a ModelSource that shows either the checkpoint or the ONNX file, never both. */
+/** The folder as a ModelSource that shows one source's weights file and hides the others. */
 function onlySource(dir: string, source: ReferenceSource): ModelSource {
   const folder = directorySource(dir);
-  const hidden = source === 'safetensors' ? [...ONNX_FILES.fp32, ...ONNX_FILES.quantized] : [CHECKPOINT_FILE];
+  const hidden = WEIGHT_FILES.filter((p) => !SOURCE_FILES[source].includes(p));
   return { name: `${dir} (${source})`, read: async (p) => (hidden.includes(p) ? undefined : folder.read(p)) };
 }
 
@@ -53,7 +64,7 @@ export async function runFixture(dir: string, source: ReferenceSource): Promise<
   const fixture = JSON.parse(await readFile(path.join(dir, 'expected.json'), 'utf8')) as ReferenceFixture;
   const model = await LensModel.load(onlySource(dir, source), { numThreads: 1 });
   try {
-    if ((model.onnxFile === CHECKPOINT_FILE) !== (source === 'safetensors')) throw new Error(`${dir}: loaded ${model.onnxFile} when asked for ${source}`);
+    if (!SOURCE_FILES[source].includes(model.onnxFile)) throw new Error(`${dir}: loaded ${model.onnxFile} when asked for ${source}`);
     let maxAbsDiff = 0;
     for (const c of fixture.cases) {
       const batch = c.input_ids.length;
@@ -91,18 +102,70 @@ export async function referenceFixtures(dataDir: string): Promise<string[]> {
   return dirs;
 }
 
-export async function evalReference(dataDir: string, onResult?: (r: ReferenceResult) => void): Promise<ReferenceResult[]> {
-  const results: ReferenceResult[] = [];
-  for (const dir of await referenceFixtures(dataDir)) {
-    for (const source of ['safetensors', 'onnx'] as const) {
-      const r = await runFixture(dir, source);
-      results.push(r);
-      onResult?.(r);
+/** The weights a fixture folder has, as sources to load it from. */
+async function fixtureSources(dir: string): Promise<ReferenceSource[]> {
+  const files = await readdir(dir);
+  return (['safetensors', 'pytorch', 'onnx'] as const).filter((s) => SOURCE_FILES[s].some((f) => files.includes(f.split('/')[0])));
+}
+
+export interface RefusalResult {
+  /** e.g. "refused/runs-code.bin" */
+  file: string;
+  refused: boolean;
+  /** the reader's message, or what it read when it did not refuse */
+  reason: string;
+}
+
+/**
+ * Each file under `refused/` read the way the loader reads a checkpoint (readCheckpoint): it must throw, and what
+ * it says is the reason reported. A file the reader accepts fails the evaluation.
+ */
+export async function checkRefusals(dataDir: string): Promise<RefusalResult[]> {
+  const dir = path.join(dataDir, 'refused');
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const results: RefusalResult[] = [];
+  for (const name of names.sort()) {
+    const file = `refused/${name}`;
+    const bytes = new Uint8Array(await readFile(path.join(dir, name)));
+    try {
+      // shown to the loader under the checkpoint name it would have in a model folder
+      const read = await readCheckpoint(async (p) => (p === PYTORCH_FILE ? bytes : undefined), file);
+      results.push({ file, refused: false, reason: `read ${read?.tensors.names().length ?? 0} tensors without an error` });
+    } catch (err) {
+      results.push({ file, refused: true, reason: err instanceof Error ? err.message : String(err) });
     }
   }
   return results;
 }
 
+export interface ReferenceReport {
+  results: ReferenceResult[];
+  refusals: RefusalResult[];
+  /** every load within REFERENCE_TOLERANCE and every file under refused/ refused */
+  ok: boolean;
+}
+
+export async function evalReference(dataDir: string, on: { result?: (r: ReferenceResult) => void; refusal?: (r: RefusalResult) => void } = {}): Promise<ReferenceReport> {
+  const results: ReferenceResult[] = [];
+  for (const dir of await referenceFixtures(dataDir)) {
+    const sources = await fixtureSources(dir);
+    if (sources.length === 0) throw new Error(`${dir} has expected.json but no weights (${WEIGHT_FILES.join(', ')})`);
+    for (const source of sources) {
+      const r = await runFixture(dir, source);
+      results.push(r);
+      on.result?.(r);
+    }
+  }
+  const refusals = await checkRefusals(dataDir);
+  for (const r of refusals) on.refusal?.(r);
+  const ok = results.every((r) => r.maxAbsDiff <= REFERENCE_TOLERANCE) && refusals.every((r) => r.refused);
+  return { results, refusals, ok };
+}
+
 export function formatReferenceLine(r: ReferenceResult): string {
   return `${r.fixture} ${r.source}: max abs diff ${r.maxAbsDiff.toExponential(1)}`;
+}
+
+export function formatRefusalLine(r: RefusalResult): string {
+  return r.refused ? `${r.file}: refused: ${r.reason}` : `${r.file}: NOT refused (${r.reason})`;
 }

@@ -1,11 +1,13 @@
-// `lens model convert`: a checkpoint folder as the Hub ships most fine-tunes (config.json + model.safetensors) to
+// `lens model convert`: a checkpoint folder as the Hub ships most fine-tunes (config.json + model.safetensors or
+// pytorch_model.bin) to
 // an ONNX model folder, through the same graph builders the loader uses (src/engine/graph), for users who want
 // the file. Optionally with the int8 variant the extension makes on the device.
 import { copyFile, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
-import { CHECKPOINT_FILE, buildOnnxFromCheckpointSync } from '../engine/graph/index.js';
-import { ONNX_FILES } from '../engine/onnx-files.js';
+import { readCheckpoint } from '../engine/checkpoint.js';
+import { buildOnnxFromCheckpointSync } from '../engine/graph/index.js';
+import { CHECKPOINT_FILES, ONNX_FILES, PYTORCH_INDEX_FILE } from '../shared/model-files.js';
 import { quantizeOnnx } from '../engine/quantize.js';
 
 export interface ConvertFolderOptions {
@@ -34,22 +36,22 @@ export async function convertModelFolder(opts: ConvertFolderOptions): Promise<Co
   const info = await stat(inDir).catch(() => undefined);
   if (!info?.isDirectory()) throw new Error(`model folder ${opts.inDir} not found`);
   if (inDir === outDir) throw new Error('--out must be another folder than --in');
-  const read = async (name: string) => readFile(path.join(inDir, name)).catch(() => undefined);
+  const read = async (name: string) => {
+    const bytes = await readFile(path.join(inDir, name)).catch(() => undefined);
+    return bytes && new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  };
 
   const configBytes = await read('config.json');
   if (!configBytes) throw new Error(`${opts.inDir} has no config.json`);
   let config: unknown;
   try {
-    config = JSON.parse(configBytes.toString('utf8'));
+    config = JSON.parse(new TextDecoder().decode(configBytes));
   } catch (err) {
     throw new Error(`config.json of ${opts.inDir} is not valid JSON: ${(err as Error).message}`);
   }
-  const checkpoint = await read(CHECKPOINT_FILE);
-  if (!checkpoint) {
-    const pickle = (await read('pytorch_model.bin')) !== undefined;
-    throw new Error(`${opts.inDir} has no ${CHECKPOINT_FILE}${pickle ? ' (only pytorch_model.bin, a pickle file, which Lens never loads: unpickling can run code)' : ''}`);
-  }
-  const built = buildOnnxFromCheckpointSync(config, new Uint8Array(checkpoint.buffer, checkpoint.byteOffset, checkpoint.byteLength), opts.inDir);
+  const checkpoint = await readCheckpoint(read, opts.inDir);
+  if (!checkpoint) throw new Error(`${opts.inDir} has no checkpoint (${CHECKPOINT_FILES.join(', ')})`);
+  const built = buildOnnxFromCheckpointSync(config, checkpoint.tensors, opts.inDir);
 
   await mkdir(path.join(outDir, 'onnx'), { recursive: true });
   const written: ConvertFolderReport['written'] = [];
@@ -62,7 +64,7 @@ export async function convertModelFolder(opts: ConvertFolderOptions): Promise<Co
   // The tokenizer and config files travel along; the weights now live in the ONNX file.
   const copied: string[] = [];
   for (const entry of await readdir(inDir, { withFileTypes: true })) {
-    if (!entry.isFile() || !/\.(json|txt|model)$/.test(entry.name)) continue;
+    if (!entry.isFile() || !/\.(json|txt|model)$/.test(entry.name) || entry.name === PYTORCH_INDEX_FILE) continue;
     await copyFile(path.join(inDir, entry.name), path.join(outDir, entry.name));
     copied.push(entry.name);
   }

@@ -7,12 +7,15 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
-import { CHECKPOINT_FILE } from '../engine/graph/index.js';
+import { PYTORCH_FILE, SAFETENSORS_FILE } from '../shared/model-files.js';
 import type { ModelTask } from './mobilebert-config.js';
-import { presetConfigJson, randomCheckpoint, randomModel } from './random-model.js';
+import { presetConfigJson, randomCheckpoint, randomModel, randomPytorchCheckpoint } from './random-model.js';
 import { bertUncasedVocabLines } from './vocab-from-npm.js';
 
 export const DEFAULT_SEED = 42;
+
+export type ModelFormat = 'onnx' | 'safetensors' | 'pytorch';
+export const MODEL_FORMATS: readonly ModelFormat[] = ['onnx', 'safetensors', 'pytorch'];
 
 export interface MakeModelOptions {
   /** a preset name (ARCH_NAMES in random-model.ts) */
@@ -21,7 +24,8 @@ export interface MakeModelOptions {
   outDir: string;
   seed?: number;
   /** onnx (default): onnx/model.onnx; safetensors: model.safetensors only, as most Hub fine-tunes ship */
-  format?: 'onnx' | 'safetensors';
+  /** onnx: onnx/model.onnx; safetensors / pytorch: a checkpoint folder as the Hub ships fine-tunes (no ONNX) */
+  format?: ModelFormat;
 }
 
 const SPECIAL_TOKENS = {
@@ -98,7 +102,8 @@ export async function makeModelFolder(
   const positions = { maxPositionEmbeddings: config.max_position_embeddings as number };
 
   const model = randomModel(config, seed);
-  const [modelFile, modelBytes] = opts.format === 'safetensors' ? [CHECKPOINT_FILE, randomCheckpoint(config, seed)] : ['onnx/model.onnx', model.bytes];
+  const [modelFile, modelBytes] =
+    opts.format === 'safetensors' ? [SAFETENSORS_FILE, randomCheckpoint(config, seed)] : opts.format === 'pytorch' ? [PYTORCH_FILE, randomPytorchCheckpoint(config, seed)] : ['onnx/model.onnx', model.bytes];
   await mkdir(path.join(dir, path.dirname(modelFile)), { recursive: true });
   await writeFile(path.join(dir, 'config.json'), jsonText(config));
   await writeFile(path.join(dir, 'tokenizer_config.json'), jsonText(tokenizerConfigJson(positions, tokenizerClass)));

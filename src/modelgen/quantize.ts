@@ -4,7 +4,7 @@ import { copyFile, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/pro
 import path from 'node:path';
 
 import { AlreadyQuantizedError, quantizeOnnx, type QuantizedOnnx, type QuantizeOptions, type QuantizeReport } from '../engine/quantize.js';
-import { ONNX_FILES } from '../engine/onnx-files.js';
+import { ONNX_FILES } from '../shared/model-files.js';
 
 export interface QuantizeFolderOptions extends QuantizeOptions {
   inDir: string;

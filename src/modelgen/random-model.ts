@@ -5,6 +5,7 @@
  * gives the same graph with the same values. Browser-safe: no Node imports.
  */
 import { buildGraph, parseModelSpec, type BuiltGraph, type ModelSpec, type ParamInit, type WeightSource } from '../engine/graph/index.js';
+import { writePytorchCheckpoint } from './pytorch-writer.js';
 import { writeSafetensors, type TensorToWrite } from '../engine/safetensors.js';
 import { BERT_ARCHS, bertConfigJson, isBertArch } from './bert-config.js';
 import { ARCHS, hfConfigJson, isArch, type MobileBertConfig, type ModelTask } from './mobilebert-config.js';
@@ -49,10 +50,10 @@ export function randomModel(configJson: unknown, seed: number): BuiltGraph {
 }
 
 /**
- * A model.safetensors of seeded random tensors under the transformers state_dict names and shapes for config.json
- * (the values randomModel puts in the graph), F32 unless asked otherwise.
+ * Seeded random tensors under the transformers state_dict names and shapes for config.json (the values randomModel
+ * puts in the graph), in graph order, F32 unless asked otherwise.
  */
-export function randomCheckpoint(configJson: unknown, seed: number, dtype: TensorToWrite['dtype'] = 'F32'): Uint8Array {
+export function randomTensors(configJson: unknown, seed: number, dtype: TensorToWrite['dtype'] = 'F32'): TensorToWrite[] {
   const spec = parseModelSpec(configJson);
   const source = seededWeights(seed, initStd(spec));
   const tensors: TensorToWrite[] = [];
@@ -64,7 +65,24 @@ export function randomCheckpoint(configJson: unknown, seed: number, dtype: Tenso
       return data;
     },
   });
-  return writeSafetensors(tensors, { format: 'pt' });
+  return tensors;
+}
+
+/** A model.safetensors of randomTensors. */
+export function randomCheckpoint(configJson: unknown, seed: number, dtype: TensorToWrite['dtype'] = 'F32'): Uint8Array {
+  return writeSafetensors(randomTensors(configJson, seed, dtype), { format: 'pt' });
+}
+
+/**
+ * A pytorch_model.bin of randomTensors as torch.save writes it (zip, or the legacy format of torch < 1.6), with the
+ * int64 `position_ids` buffer transformers < 4.31 saved beside the weights.
+ */
+export function randomPytorchCheckpoint(configJson: unknown, seed: number, format: 'zip' | 'legacy' = 'zip'): Uint8Array {
+  const tensors = randomTensors(configJson, seed);
+  const positions = parseModelSpec(configJson).config.maxPositionEmbeddings;
+  const prefix = tensors[0]?.name.split('.')[0] ?? 'bert';
+  const positionIds = { name: `${prefix}.embeddings.position_ids`, shape: [1, positions], data: BigInt64Array.from({ length: positions }, (_, i) => BigInt(i)) };
+  return writePytorchCheckpoint(tensors, { format, int64Buffers: [positionIds] });
 }
 
 /** A MobileBERT preset as ONNX with random weights (what `lens model make` writes). */

@@ -9,7 +9,7 @@ import { registryEntry } from '../shared/registry.js';
 import { h, replaceChildren, type Child } from '../ui/dom.js';
 import { errorText, formatBytes, formatBytesProgress, formatDate } from '../ui/format.js';
 import { icon } from '../ui/icons.js';
-import { installProgressText, sourceLabel, taskLabel, type ModelsStore } from '../ui/models.js';
+import { installProgressText, repoAt, reportedText, sourceLabel, taskLabel, type ModelsStore } from '../ui/models.js';
 import { notice } from '../ui/notice.js';
 import { progressView, type ProgressView } from '../ui/progress.js';
 import { readFolder, relativePath } from './import-folder.js';
@@ -23,6 +23,9 @@ export class ModelCard {
   private readonly body = h('div', { class: 'model-state' });
   private readonly actions = h('div', { class: 'model-actions' });
   private readonly errorBox = h('div', { class: 'model-error' });
+  /** facts a first install changes (the commit it pinned) */
+  private readonly repo = h('dd', { class: 'mono', 'data-testid': 'model-repo' });
+  private readonly pin = h('dd', { 'data-testid': 'model-pin' });
   private readonly fileInput: HTMLInputElement;
   private info: ModelInfo;
   private busy: Busy | undefined;
@@ -65,9 +68,11 @@ export class ModelCard {
       h(
         'dl',
         { class: 'model-facts' },
-        h('div', null, h('dt', null, 'Repository'), h('dd', { class: 'mono', 'data-testid': 'model-repo' }, `${info.repo}@${info.revision}`)),
+        h('div', null, h('dt', null, 'Repository'), this.repo),
         h('div', null, h('dt', null, 'Download size'), h('dd', null, `about ${formatBytes(info.approxBytes)}`)),
-        h('div', null, h('dt', null, 'License'), h('dd', null, info.license)),
+        h('div', null, h('dt', null, 'License'), h('dd', { 'data-testid': 'model-license' }, info.license)),
+        h('div', null, h('dt', null, 'Verified'), this.pin),
+        info.reported ? h('div', null, h('dt', null, 'Reported'), h('dd', { 'data-testid': 'model-reported' }, reportedText(info.reported))) : null,
       ),
       this.body,
       this.errorBox,
@@ -95,6 +100,9 @@ export class ModelCard {
 
   private render(): void {
     const s = this.info.state;
+    this.repo.textContent = repoAt(this.info);
+    this.pin.textContent = this.info.pin.text;
+    this.pin.dataset.tier = this.info.pin.tier;
     this.el.dataset.state = this.busy?.kind === 'import' ? 'importing' : s.kind;
     this.stateBadge.className = `badge ${s.kind === 'installed' ? 'badge-ok' : s.kind === 'downloading' ? 'badge-accent' : ''}`;
     this.stateBadge.textContent = this.busy?.kind === 'import' ? 'Importing' : s.kind === 'installed' ? 'Installed' : s.kind === 'downloading' ? 'Downloading' : 'Not installed';
@@ -111,7 +119,7 @@ export class ModelCard {
     const action = (name: string, label: Child, cls: string, onclick: () => void, extra: Record<string, string> = {}) =>
       h('button', { type: 'button', class: `btn btn-sm ${cls}`, id: `${name}-${id}`, 'data-action': name, 'data-testid': name, onclick, ...extra }, label);
 
-    const importButton = action('import', [icon('folder'), 'Import folder…'], '', () => this.fileInput.click(), { title: 'Use a model folder already on this computer (config.json, tokenizer files, and an ONNX file or model.safetensors)' });
+    const importButton = action('import', [icon('folder'), 'Import folder…'], '', () => this.fileInput.click(), { title: 'Use a model folder already on this computer (config.json, tokenizer files, and an ONNX file, model.safetensors or pytorch_model.bin)' });
 
     if (this.busy?.kind === 'import') {
       this.progress = progressView({ label: `Import of ${this.info.name}` });

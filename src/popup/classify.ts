@@ -7,6 +7,7 @@ import { REGISTRY } from '../shared/registry.js';
 import { classifyModelId, updateSettings } from '../shared/settings.js';
 import { byId, h, replaceChildren } from '../ui/dom.js';
 import { barWidth, errorText, formatMs, formatPercent } from '../ui/format.js';
+import { modelOrigin, reportedText } from '../ui/models.js';
 import { notice } from '../ui/notice.js';
 import { progressView } from '../ui/progress.js';
 import type { PopupContext } from './context.js';
@@ -28,6 +29,7 @@ export class ClassifyView {
   private readonly multi = byId<HTMLInputElement>('multi-label');
   private readonly labelsGroup = byId('labels-group');
   private readonly modeHint = byId('classify-mode-hint');
+  private readonly modelFacts = byId('classify-model-facts');
   private readonly status = byId('classify-status');
   private readonly result = byId('classify-result');
   private readonly announcer = byId('classify-announce');
@@ -92,6 +94,7 @@ export class ClassifyView {
       this.gates.set(mode, { gate, root });
     }
     this.showMode();
+    ctx.store.subscribe(() => this.showModelFacts());
     for (const { gate } of this.gates.values()) gate.update();
   }
 
@@ -129,6 +132,7 @@ export class ClassifyView {
     const zeroShot = this.mode === 'zero-shot';
     this.labelsGroup.hidden = !zeroShot;
     this.form.dataset.classifyMode = this.mode;
+    this.showModelFacts();
     if (zeroShot) {
       this.modeHint.textContent = 'Sorts text into labels you choose.';
       return;
@@ -136,6 +140,15 @@ export class ClassifyView {
     const entry = REGISTRY.find((m) => m.id === this.ctx.settings.sentimentModelId);
     const labels = entry?.labels?.length ? entry.labels : this.sentimentLabels;
     this.modeHint.textContent = labels ? `Labels set by the model: ${labels.join(', ')}.` : 'Labels set by the model.';
+  }
+
+  /** Which model the mode runs, under what licence, from where, and what its publisher reports for it. */
+  private showModelFacts(): void {
+    const info = this.ctx.store.get(classifyModelId(this.ctx.settings, this.mode));
+    this.modelFacts.hidden = !info;
+    if (!info) return;
+    const hub = this.ctx.store.list?.hubBaseUrl ?? '';
+    this.modelFacts.textContent = [info.name, info.license, ...(info.reported ? [reportedText(info.reported)] : []), modelOrigin(hub, info)].join(' · ');
   }
 
   private onGate(mode: GateMode, previous: GateMode | undefined): void {

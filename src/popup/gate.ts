@@ -7,7 +7,7 @@ import type { ModelInfo } from '../shared/protocol.js';
 import { h, replaceChildren } from '../ui/dom.js';
 import { errorText, formatBytes } from '../ui/format.js';
 import { icon } from '../ui/icons.js';
-import { installProgressText, modelOrigin, type ModelsStore } from '../ui/models.js';
+import { installProgressText, modelOrigin, reportedText, type ModelsStore } from '../ui/models.js';
 import { notice } from '../ui/notice.js';
 import { progressView, type ProgressView } from '../ui/progress.js';
 
@@ -145,7 +145,10 @@ export class ModelGate {
         h('dt', null, 'From'),
         h('dd', { class: 'mono', 'data-testid': 'consent-origin' }, modelOrigin(hub, info)),
         h('dt', null, 'License'),
-        h('dd', null, info.license),
+        h('dd', { 'data-testid': 'consent-license' }, info.license),
+        h('dt', null, 'Verified'),
+        h('dd', { 'data-testid': 'consent-pin', 'data-tier': info.pin.tier }, info.pin.text),
+        info.reported ? [h('dt', null, 'Reported'), h('dd', { 'data-testid': 'consent-reported' }, reportedText(info.reported))] : null,
       ),
       h('p', { class: 'privacy' }, icon('shield'), 'Downloaded once, stored on this device; nothing you read or ask leaves it.'),
       this.note ? h('p', { class: 'muted small', 'data-testid': 'download-note' }, this.note) : null,
@@ -244,7 +247,7 @@ function importHint(failed: boolean): HTMLElement {
     'p',
     { class: `import-hint small${failed ? '' : ' muted'}`, 'data-testid': 'import-hint' },
     failed ? 'No network, or the hub refuses? ' : 'Offline? ',
-    "Copy the model's folder from the address above to this computer (config.json, the tokenizer files, and an ONNX file or model.safetensors), then open ",
+    "Copy the model's folder from the address above to this computer (config.json, the tokenizer files, and an ONNX file, model.safetensors or pytorch_model.bin), then open ",
     h('button', { type: 'button', class: 'link-btn', 'data-testid': 'open-import', onclick: () => void browser.runtime.openOptionsPage() }, 'Settings'),
     ' and choose Import folder… on the model.',
   );

@@ -1,37 +1,107 @@
-// Which weights a model folder or registry entry brings, judged by file names alone: an ONNX file, or a Hugging
-// Face checkpoint (model.safetensors + config.json) that the extension builds its ONNX graph from after the
-// install (src/engine/graph). Kept free of heavy imports: the popup and the options page use it too.
-import { ONNX_FILES } from '../engine/onnx-files.js';
+// Which files make a model folder, judged by their names alone: the one home of the layout the engine (loader,
+// CLI), the extension (registry, downloads, folder import) and the build (bundled models) all read. Weights are an
+// ONNX file, or a Hugging Face checkpoint (model.safetensors, or PyTorch's pytorch_model.bin, whole or sharded)
+// that Lens builds its ONNX graph from (src/engine/graph). Imports nothing: the engine, which runs in workers and
+// in Node, and the options page both use it.
 
-/** The checkpoint file a model is built from when it has no ONNX file (the engine's CHECKPOINT_FILE). */
-export const CHECKPOINT_FILE = 'model.safetensors';
+export type OnnxVariant = 'fp32' | 'quantized';
+
+/** Where each variant's ONNX file may be, in order of preference (the layouts the Hub uses). */
+export const ONNX_FILES: Record<OnnxVariant, readonly string[]> = {
+  fp32: ['onnx/model.onnx', 'model.onnx'],
+  quantized: ['onnx/model_quantized.onnx', 'model_quantized.onnx'],
+};
+
+const ALL_ONNX: readonly string[] = [...ONNX_FILES.fp32, ...ONNX_FILES.quantized];
+
+/** The ONNX file to load among a model's files: the preferred variant's if it has one, else the other's. */
+export function pickOnnxFile(paths: readonly string[], preferred: OnnxVariant): { variant: OnnxVariant; path: string } | undefined {
+  const other: OnnxVariant = preferred === 'fp32' ? 'quantized' : 'fp32';
+  for (const variant of [preferred, other]) {
+    const path = ONNX_FILES[variant].find((p) => paths.includes(p));
+    if (path) return { variant, path };
+  }
+  return undefined;
+}
+
+export const SAFETENSORS_FILE = 'model.safetensors';
+/** PyTorch's checkpoint: a pickle, read by a data-only reader (src/engine/pytorch.ts), never unpickled. */
+export const PYTORCH_FILE = 'pytorch_model.bin';
+/** A PyTorch checkpoint saved in shards: this index maps each tensor to its pytorch_model-0000k-of-0000n.bin. */
+export const PYTORCH_INDEX_FILE = 'pytorch_model.bin.index.json';
+const PYTORCH_SHARD = /^pytorch_model-\d{5}-of-\d{5}\.bin$/;
+
+export type CheckpointFormat = 'safetensors' | 'pytorch' | 'pytorch-sharded';
+
+/** The checkpoint files a model is built from, in order of preference (safetensors needs no pickle reading). */
+export const CHECKPOINT_FILES: readonly string[] = [SAFETENSORS_FILE, PYTORCH_FILE, PYTORCH_INDEX_FILE];
 
 /** Where the ONNX file built from a checkpoint is stored: the first place the engine looks for fp32. */
 export const BUILT_ONNX_PATH = ONNX_FILES.fp32[0];
 
-const ALL_ONNX: readonly string[] = [...ONNX_FILES.fp32, ...ONNX_FILES.quantized];
+export const TOKENIZER_FILES: readonly string[] = ['config.json', 'vocab.txt', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json'];
 
-/**
- * PyTorch's pickle-based weight files. Lens never reads them: unpickling can run arbitrary code, and a page of
- * the Hub is not a source to trust with that.
- */
-export function isPickleFile(path: string): boolean {
-  return /(^|\/)pytorch_model[^/]*\.bin$|\.(pt|pth|ckpt|pkl|pickle)$/i.test(path);
+export function isPytorchShard(path: string): boolean {
+  return PYTORCH_SHARD.test(path);
 }
 
-export type Weights = { kind: 'onnx'; paths: string[] } | { kind: 'checkpoint'; path: string };
+/** A checkpoint file Lens reads (not an ONNX file): model.safetensors, pytorch_model.bin, its index or a shard. */
+export function isCheckpointFile(path: string): boolean {
+  return CHECKPOINT_FILES.includes(path) || isPytorchShard(path);
+}
 
-/** The weights among these files: ONNX files when there are any (a checkpoint beside them is not needed), else model.safetensors. */
-export function modelWeights(paths: readonly string[]): Weights | undefined {
-  const onnx = ALL_ONNX.filter((p) => paths.includes(p));
-  if (onnx.length > 0) return { kind: 'onnx', paths: onnx };
-  if (paths.includes(CHECKPOINT_FILE)) return { kind: 'checkpoint', path: CHECKPOINT_FILE };
+export function checkpointFormat(path: string): CheckpointFormat | undefined {
+  if (path === SAFETENSORS_FILE) return 'safetensors';
+  if (path === PYTORCH_FILE) return 'pytorch';
+  if (path === PYTORCH_INDEX_FILE) return 'pytorch-sharded';
   return undefined;
 }
 
 /**
+ * Pickle-based files Lens has no reader for (TorchScript, Lightning checkpoints, other pickles): never opened.
+ * pytorch_model.bin and its shards are not among them: those are read as data only.
+ */
+export function isUnreadablePickle(path: string): boolean {
+  const name = path.split('/').pop() ?? path;
+  if (name === PYTORCH_FILE || isPytorchShard(name)) return false;
+  return /\.(pt|pth|ckpt|pkl|pickle)$/i.test(name) || /^pytorch_.*\.bin$/i.test(name);
+}
+
+/** `path` is the weights file the engine reads first: an ONNX file, or the checkpoint (for sharded ones, the index). */
+export type Weights = { kind: 'onnx'; paths: string[] } | { kind: 'checkpoint'; path: string; format: CheckpointFormat };
+
+/** The weights among these files: ONNX files when there are any (a checkpoint beside them is not needed), else a checkpoint. */
+export function modelWeights(paths: readonly string[]): Weights | undefined {
+  const onnx = ALL_ONNX.filter((p) => paths.includes(p));
+  if (onnx.length > 0) return { kind: 'onnx', paths: onnx };
+  for (const path of CHECKPOINT_FILES) {
+    const format = checkpointFormat(path);
+    if (format && paths.includes(path)) return { kind: 'checkpoint', path, format };
+  }
+  return undefined;
+}
+
+/** The weight files a folder brings: the ONNX files, or the checkpoint (for a sharded one, its index; the shards come from it). */
+export function weightPaths(weights: Weights): string[] {
+  return weights.kind === 'onnx' ? weights.paths : [weights.path];
+}
+
+/**
+ * The files of a folder that a model keeps: its config and tokenizer files and the weights it runs (its ONNX files;
+ * else its checkpoint, with the shards of a sharded one). Hub folders also hold other weight formats (TensorFlow,
+ * Flax, fp16/int4 ONNX variants, a pickle beside model.safetensors) of 100 MB and more each: never read.
+ */
+export function modelFolderFiles(paths: readonly string[]): string[] {
+  const keep = TOKENIZER_FILES.filter((p) => paths.includes(p));
+  const weights = modelWeights(paths);
+  if (!weights) return keep;
+  if (weights.kind === 'onnx') return [...keep, ...weights.paths];
+  return [...keep, weights.path, ...(weights.format === 'pytorch-sharded' ? paths.filter(isPytorchShard) : [])];
+}
+
+/**
  * Checks that a folder's files make a model, before anything is read or stored; throws the reasons in words
- * for people. A folder with only PyTorch pickles is told what to bring instead.
+ * for people.
  */
 export function checkModelFolder(paths: readonly string[]): Weights {
   const problems: string[] = [];
@@ -39,11 +109,12 @@ export function checkModelFolder(paths: readonly string[]): Weights {
   if (!paths.includes('vocab.txt') && !paths.includes('tokenizer.json')) problems.push('no vocab.txt or tokenizer.json');
   const weights = modelWeights(paths);
   if (!weights) {
-    const pickles = paths.filter(isPickleFile);
+    const shards = paths.filter(isPytorchShard);
+    const other = paths.filter(isUnreadablePickle);
     problems.push(
-      pickles.length > 0
-        ? `its weights are only in ${pickles.join(', ')}: Lens needs ${CHECKPOINT_FILE} (or an ONNX file); PyTorch pickle files are never loaded, as opening them can run code`
-        : `no ${CHECKPOINT_FILE} and no ONNX file (${ONNX_FILES.fp32.join(' or ')})`,
+      shards.length > 0
+        ? `it has PyTorch shards (${shards.join(', ')}) but no ${PYTORCH_INDEX_FILE} saying which tensor is in which`
+        : `no ${SAFETENSORS_FILE}, ${PYTORCH_FILE} or ONNX file (${ONNX_FILES.fp32.join(' or ')})${other.length > 0 ? `; ${other.join(', ')} ${other.length === 1 ? 'is' : 'are'} not a transformers checkpoint Lens reads` : ''}`,
     );
   }
   if (problems.length > 0 || !weights) throw new Error(`this folder is not a model folder: ${problems.join(', ')}`);

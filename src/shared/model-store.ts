@@ -1,19 +1,20 @@
 // Model files on the device. Bytes live in Cache Storage (shared by the background and the extension's
 // pages, survives restarts, works offline); which models are complete lives in storage.local, written only
 // after every file is stored, so an interrupted download or import never looks installed.
-// A model that comes as a checkpoint (model.safetensors + config.json, no ONNX file) gets its ONNX graph built
+// A model that comes as a checkpoint (config.json + model.safetensors or pytorch_model.bin, no ONNX file) gets its ONNX graph built
 // here once its files are stored; a model whose registry entry says "int8": "on-device", or that was just built,
 // then gets its int8 file made from the stored fp32 file: both steps are part of the same install.
 // Used by the background (downloads, imports, loading) and the options page (storing a folder from disk).
 import browser from 'webextension-polyfill';
 import { buildOnnxFromCheckpoint } from '../engine/graph/index.js';
 import type { ModelSource } from '../engine/model.js';
-import { ONNX_FILES, type OnnxVariant } from '../engine/onnx-files.js';
+import { readCheckpoint } from '../engine/checkpoint.js';
 import { quantizeOnnxAsync } from '../engine/quantize.js';
-import { BUILT_ONNX_PATH, CHECKPOINT_FILE, checkModelFolder, modelWeights } from './model-files.js';
+import { BUILT_ONNX_PATH, ONNX_FILES, checkModelFolder, isCheckpointFile, modelFolderFiles, modelWeights, type OnnxVariant } from './model-files.js';
 import { onnxVariantOf, precisionInUse } from './precision.js';
 import type { ModelRecord, StoredFile } from './protocol.js';
-import { hubFileUrl, makesInt8OnDevice, onDeviceInt8Source, registryEntry, unpinnedWeights, type RegistryEntry } from './registry.js';
+import { hubFileUrl, hubRevisionApiUrl, makesInt8OnDevice, onDeviceInt8Source, registryEntry, type RegistryEntry } from './registry.js';
+import { devicePinPlan, gitBlobId, hubRevisionPlan, pinFits, registryPlan, sha256Hex, type DevicePin, type DownloadPlan, type PlannedFile } from './first-install.js';
 import { getSettings } from './settings.js';
 
 const CACHE_NAME = 'lens-models-v1';
@@ -126,27 +127,83 @@ export async function modelSource(entry: RegistryEntry, known?: InstalledModel):
   };
 }
 
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+const PINS_KEY = 'devicePins';
+
+/** The commits and hashes recorded on this device at first installs (kept when the model is removed: a re-download is held to them). */
+export async function devicePins(): Promise<Map<string, DevicePin>> {
+  const stored = (await browser.storage.local.get(PINS_KEY))[PINS_KEY] as Record<string, DevicePin> | undefined;
+  return new Map(Object.entries(stored ?? {}));
+}
+
+async function writeDevicePin(id: string, pin: DevicePin): Promise<void> {
+  const pins = await devicePins();
+  pins.set(id, pin);
+  await browser.storage.local.set({ [PINS_KEY]: Object.fromEntries(pins) });
 }
 
 /**
- * The sha256 a file must have, and who says so: the registry's pin (always there for the weights, see
- * unpinnedWeights), else, for a small file the registry does not pin, the LFS sha256 the Hugging Face Hub sends
- * as X-Linked-Etag (a check against damage in transit, not against the hub itself).
+ * The hub's X-Linked-Etag (the LFS sha256 it sends with a file): a check against damage in transit for a small
+ * file nothing else vouches for, not against the hub itself.
  */
-function expectedSha256(registrySha: string | undefined, res: Response): { sha256: string; by: 'registry' | 'hub' } | undefined {
-  if (registrySha) return { sha256: registrySha.toLowerCase(), by: 'registry' };
+function linkedEtag(res: Response): string | undefined {
   const etag = res.headers.get('x-linked-etag')?.replace(/^W\//, '').replace(/"/g, '');
-  return etag && /^[0-9a-f]{64}$/i.test(etag) ? { sha256: etag.toLowerCase(), by: 'hub' } : undefined;
+  return etag && /^[0-9a-f]{64}$/i.test(etag) ? etag.toLowerCase() : undefined;
 }
 
-/** Why a registry entry cannot be downloaded from the hub (its weights have no sha256 in the registry), or undefined. */
-export function hubDownloadRefusal(entry: RegistryEntry): string | undefined {
-  const unpinned = unpinnedWeights(entry);
-  if (unpinned.length === 0) return undefined;
-  return `${entry.name} cannot be downloaded: the model registry gives no sha256 for ${unpinned.join(', ')} of ${entry.repo} (revision ${entry.revision}), so Lens could not tell whether the hub's files are the ones that were checked. Download the folder yourself and import it in the options (Import folder), or use a Lens version whose registry pins it.`;
+/** Who vouched for the hash a file failed, in words. */
+function voucher(file: PlannedFile, plan: DownloadPlan, want: string): string {
+  const commit = plan.revision.slice(0, 7);
+  switch (file.by) {
+    case 'registry':
+      return `the registry pins ${want} for revision ${plan.revision}`;
+    case 'device':
+      return `this device pinned ${want} at its first install (commit ${commit})`;
+    case 'hub-lfs':
+      return `the hub's API gives ${want} for commit ${commit}`;
+    case 'hub-git':
+      return `the hub's API gives git blob ${want} for commit ${commit}`;
+    default:
+      return `the hub states ${want}`;
+  }
+}
+
+/** Throws when the bytes are not what the plan (or, for a file it has no hash for, the hub's header) says. */
+async function verify(entry: RegistryEntry, plan: DownloadPlan, file: PlannedFile, bytes: Uint8Array, res: Response): Promise<string> {
+  const sha256 = await sha256Hex(bytes);
+  let failed: { have: string; want: string } | undefined;
+  if (file.sha256) failed = file.sha256 === sha256 ? undefined : { have: `its sha256 is ${sha256}`, want: file.sha256 };
+  else if (file.gitBlob) {
+    const blob = await gitBlobId(bytes);
+    failed = blob === file.gitBlob ? undefined : { have: `its git blob id is ${blob}`, want: file.gitBlob };
+  } else {
+    const etag = linkedEtag(res);
+    failed = etag && etag !== sha256 ? { have: `its sha256 is ${sha256}`, want: etag } : undefined;
+  }
+  if (failed) throw new Error(`${file.path} of ${entry.repo} failed verification: ${failed.have}, ${voucher(file, plan, failed.want)}. The file on the hub is not the one Lens expects; nothing was stored.`);
+  return sha256;
+}
+
+/** Where a download's files come from and what they must hash to (src/shared/first-install.ts). */
+async function downloadPlan(entry: RegistryEntry, hubBaseUrl: string, signal: AbortSignal | undefined): Promise<DownloadPlan> {
+  if (entry.pin !== 'first-install') return registryPlan(entry);
+  const pin = (await devicePins()).get(entry.id);
+  if (pinFits(entry, pin)) return devicePinPlan(entry, pin);
+  const url = hubRevisionApiUrl(hubBaseUrl, entry.repo, entry.branch ?? '');
+  let res: Response;
+  try {
+    res = await fetch(url, { signal, cache: 'no-store', credentials: 'omit' });
+  } catch (err) {
+    if (signal?.aborted) throw new Error('download cancelled');
+    throw new Error(`could not reach the model hub at ${new URL(url).origin} (${err instanceof Error ? err.message : String(err)}); check your connection or the hub URL in the options`);
+  }
+  if (!res.ok) throw new Error(`resolving ${entry.repo} at ${entry.branch} failed: HTTP ${res.status} ${res.statusText} from ${url}`);
+  let json: unknown;
+  try {
+    json = await res.json();
+  } catch {
+    throw new Error(`the hub's answer for ${entry.repo} at ${entry.branch} is not JSON (${url})`);
+  }
+  return hubRevisionPlan(entry, json);
 }
 
 async function readBody(res: Response, onChunk: (bytes: number) => void): Promise<Uint8Array> {
@@ -171,23 +228,22 @@ async function readBody(res: Response, onChunk: (bytes: number) => void): Promis
 }
 
 /**
- * Downloads a registry model from the hub into Cache Storage, checking each file's size against
- * Content-Length and its sha256 against the registry (the weights always; other files when the registry or the
- * hub states one), each before it is stored. An entry whose weights the registry does not pin is refused before
- * any request. On any failure or cancel the partial files are deleted and nothing is recorded.
+ * Downloads a registry model from the hub into Cache Storage, checking each file's size against Content-Length and
+ * its hash against the download plan (the registry's pins; for a "first-install" entry, the hub's own hashes at the
+ * commit its branch resolves to, then this device's record of them), each before it is stored. On any failure or
+ * cancel the partial files are deleted and nothing is recorded; a first install records its pin with the model.
  */
 export async function downloadModel(entry: RegistryEntry, hubBaseUrl: string, options: InstallOptions = {}): Promise<InstalledModel> {
-  // before any request: an entry whose weights are not pinned is never fetched
-  const refusal = hubDownloadRefusal(entry);
-  if (refusal) throw new Error(refusal);
+  options.onProgress?.(0, undefined);
+  const plan = await downloadPlan(entry, hubBaseUrl, options.signal);
   const cache = await caches.open(CACHE_NAME);
-  const estimates = entry.files.map((f) => f.size ?? 0);
+  const estimates = plan.files.map((f) => f.size ?? 0);
   const total = () => estimates.reduce((a, b) => a + b, 0);
   let done = 0;
-  const stored: StoredFile[] = [];
+  const stored: Array<StoredFile & { sha256: string }> = [];
   try {
-    for (const [i, file] of entry.files.entries()) {
-      const url = hubFileUrl(hubBaseUrl, entry, file.path);
+    for (const [i, file] of plan.files.entries()) {
+      const url = hubFileUrl(hubBaseUrl, entry.repo, plan.revision, file.path);
       let res: Response;
       try {
         res = await fetch(url, { signal: options.signal, cache: 'no-store', credentials: 'omit' });
@@ -200,7 +256,8 @@ export async function downloadModel(entry: RegistryEntry, hubBaseUrl: string, op
       const declared = Number(res.headers.get('content-length') ?? NaN);
       if (Number.isFinite(declared)) estimates[i] = declared;
       if (file.size !== undefined && !file.approx && Number.isFinite(declared) && declared !== file.size) {
-        throw new Error(`${file.path} of ${entry.repo} is ${declared} bytes on the hub, the registry expects ${file.size}: refusing it`);
+        const expected = file.by === 'device' ? `this device recorded ${file.size} at its first install` : file.by === 'hub-lfs' || file.by === 'hub-git' ? `the hub's API gives ${file.size} for commit ${plan.revision.slice(0, 7)}` : `the registry expects ${file.size}`;
+        throw new Error(`${file.path} of ${entry.repo} is ${declared} bytes on the hub, ${expected}: refusing it`);
       }
       let bytes: Uint8Array;
       try {
@@ -213,16 +270,13 @@ export async function downloadModel(entry: RegistryEntry, hubBaseUrl: string, op
         throw new Error(`the download of ${file.path} was interrupted (${err instanceof Error ? err.message : String(err)})`);
       }
       if (Number.isFinite(declared) && bytes.length !== declared) throw new Error(`${file.path} arrived incomplete (${bytes.length} of ${declared} bytes)`);
-      const want = expectedSha256(file.sha256, res);
-      const sha256 = await sha256Hex(bytes);
-      if (want && want.sha256 !== sha256) {
-        const source = want.by === 'registry' ? `the registry pins ${want.sha256} for revision ${entry.revision}` : `the hub states ${want.sha256}`;
-        throw new Error(`${file.path} of ${entry.repo} failed verification: its sha256 is ${sha256}, ${source}. The file on the hub is not the one Lens expects; nothing was stored.`);
-      }
+      const sha256 = await verify(entry, plan, file, bytes, res);
       await cache.put(cacheKey(entry.id, file.path), new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { 'content-type': 'application/octet-stream' } }));
       stored.push({ path: file.path, size: bytes.length, sha256 });
     }
-    return await completeInstall(entry, cache, { source: 'hub', files: stored, url: hubFileUrl(hubBaseUrl, entry, '') }, options);
+    // every file verified against the hub's hashes at the resolved commit: this profile now holds the model to them
+    if (plan.firstInstall) await writeDevicePin(entry.id, { repo: entry.repo, branch: plan.firstInstall.branch, commit: plan.revision, files: stored.map(({ path, sha256, size }) => ({ path, sha256, size })), pinnedAt: Date.now() });
+    return await completeInstall(entry, cache, { source: 'hub', files: stored, url: hubFileUrl(hubBaseUrl, entry.repo, plan.revision, ''), revision: plan.revision }, options);
   } catch (err) {
     await deleteFiles(entry.id, stored.map((f) => f.path));
     throw err;
@@ -236,15 +290,16 @@ export async function downloadModel(entry: RegistryEntry, hubBaseUrl: string, op
  * installed with its fp32 file and the reason in the record (logged too); a cancel throws. When this throws,
  * the caller deletes the files.
  */
-async function completeInstall(entry: RegistryEntry, cache: Cache, stored: Pick<InstalledModel, 'source' | 'files' | 'url'>, options: InstallOptions): Promise<InstalledModel> {
+async function completeInstall(entry: RegistryEntry, cache: Cache, stored: Pick<InstalledModel, 'source' | 'files' | 'url' | 'revision'>, options: InstallOptions): Promise<InstalledModel> {
   let files = [...stored.files];
   const built = modelWeights(files.map((f) => f.path))?.kind === 'checkpoint';
   if (built) {
     files.push(await storeBuiltOnnx(entry, cache, options));
     // The checkpoint is not kept: onnx/model.onnx holds the same weights (fp32, exactly), so the fp32 precision
     // setting still runs them, and keeping both would double the storage of the model.
-    await cache.delete(cacheKey(entry.id, CHECKPOINT_FILE));
-    files = files.filter((f) => f.path !== CHECKPOINT_FILE);
+    const checkpoint = files.filter((f) => isCheckpointFile(f.path));
+    await Promise.all(checkpoint.map((f) => cache.delete(cacheKey(entry.id, f.path))));
+    files = files.filter((f) => !isCheckpointFile(f.path));
   }
   let int8Error: string | undefined;
   const fp32Path = onDeviceInt8Source(entry, files.map((f) => f.path), built);
@@ -271,27 +326,30 @@ async function completeInstall(entry: RegistryEntry, cache: Cache, stored: Pick<
 }
 
 /**
- * Builds the model's ONNX graph from its stored config.json and model.safetensors (src/engine/graph) and stores
- * it as onnx/model.onnx. What goes wrong (a malformed or truncated checkpoint, missing tensors, an architecture
+ * Builds the model's ONNX graph from its stored config.json and checkpoint (src/engine/graph; a pytorch_model.bin
+ * is read as data by src/engine/pytorch.ts, never unpickled) and stores it as onnx/model.onnx. What goes wrong (a malformed or truncated checkpoint, missing tensors, an architecture
  * Lens does not know) is thrown with the engine's words: the install is refused.
  */
 async function storeBuiltOnnx(entry: RegistryEntry, cache: Cache, options: InstallOptions): Promise<StoredFile> {
   options.onBuild?.(0, undefined);
   const read = async (path: string) => {
     const res = await cache.match(cacheKey(entry.id, path));
-    if (!res) throw new Error(`${path} is missing from storage`);
-    return new Uint8Array(await res.arrayBuffer());
+    return res ? new Uint8Array(await res.arrayBuffer()) : undefined;
   };
   let config: unknown;
   try {
-    config = JSON.parse(new TextDecoder().decode(await read('config.json')));
+    const bytes = await read('config.json');
+    if (!bytes) throw new Error('it is missing from storage');
+    config = JSON.parse(new TextDecoder().decode(bytes));
   } catch (err) {
     throw new Error(`config.json of ${entry.name} is not valid JSON (${err instanceof Error ? err.message : String(err)})`);
   }
   let bytes: Uint8Array;
   try {
     // no name: the engine's messages then name the file alone ("model.safetensors is truncated: …"), and this one the model
-    ({ bytes } = await buildOnnxFromCheckpoint(config, await read(CHECKPOINT_FILE), { signal: options.signal, onProgress: (done, total) => options.onBuild?.(done, total) }));
+    const checkpoint = await readCheckpoint(read);
+    if (!checkpoint) throw new Error('its checkpoint is missing from storage');
+    ({ bytes } = await buildOnnxFromCheckpoint(config, checkpoint.tensors, { signal: options.signal, onProgress: (done, total) => options.onBuild?.(done, total) }));
   } catch (err) {
     if (options.signal?.aborted) throw new Error('download cancelled');
     throw new Error(`could not build ${entry.name} from its weights: ${err instanceof Error ? err.message : String(err)}`);
@@ -312,23 +370,22 @@ async function storeOnDeviceInt8(entry: RegistryEntry, cache: Cache, fp32Path: s
   return { path: ON_DEVICE_INT8_PATH, size: bytes.length, sha256: await sha256Hex(bytes), derived: 'int8' };
 }
 
-const TOKENIZER_FILES = ['config.json', 'vocab.txt', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json'];
-
 /**
  * Stores the files of a model folder the user picked on disk (the options page does this; the background then
- * completes the install with completeImport). Only the files the engine reads are kept: the tokenizer files and
- * the ONNX files, or, in a folder without ONNX, model.safetensors (the background builds the ONNX file from it).
+ * completes the install with completeImport). Only the files the engine reads are kept (modelFolderFiles): the
+ * tokenizer files and the ONNX files, or, in a folder without ONNX, its checkpoint (the background builds the ONNX
+ * file from it).
  * Checks the folder has what a model needs before storing anything; replaces an installed copy.
  */
 export async function storeImportedFiles(entry: RegistryEntry, files: ReadonlyArray<{ path: string; bytes: Uint8Array }>, onProgress?: (done: number, total: number) => void): Promise<StoredFile[]> {
   const byPath = new Map(files.map((f) => [f.path.replace(/^\.?\//, ''), f.bytes]));
-  const weights = checkModelFolder([...byPath.keys()]);
+  checkModelFolder([...byPath.keys()]);
   try {
     JSON.parse(new TextDecoder().decode(byPath.get('config.json')));
   } catch {
     throw new Error('config.json in this folder is not valid JSON');
   }
-  const keep = [...TOKENIZER_FILES.filter((p) => byPath.has(p)), ...(weights.kind === 'onnx' ? weights.paths : [weights.path])];
+  const keep = modelFolderFiles([...byPath.keys()]);
   const total = keep.reduce((sum, p) => sum + (byPath.get(p)?.length ?? 0), 0);
   await removeModel(entry.id).catch(() => undefined);
   const cache = await caches.open(CACHE_NAME);

@@ -1,6 +1,6 @@
 // Which of an installed model's ONNX files runs under the precision setting, and how the UI says it. No browser
 // API here: the background (both inference paths) and the pages decide alike, and Node tests check it.
-import { pickOnnxFile, type OnnxVariant } from '../engine/onnx-files.js';
+import { pickOnnxFile, type OnnxVariant } from '../shared/model-files.js';
 import type { ModelRecord, Precision, PrecisionInUse } from './protocol.js';
 
 export const PRECISIONS: readonly Precision[] = ['int8', 'fp32'];

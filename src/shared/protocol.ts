@@ -1,10 +1,11 @@
 // The one typed message protocol of the extension. Every part (background, content script, popup, options)
 // imports its types from here; the background validates what it receives with isRequest().
 import type { LabelScore } from '../engine/classify.js';
-import type { OnnxVariant } from '../engine/onnx-files.js';
+import type { OnnxVariant } from './model-files.js';
 import type { Passage } from '../engine/qa/document.js';
 import type { AdapterProbe, BackendChoice, BackendSetting } from './backend.js';
 import type { LanguageGuess } from './language.js';
+import type { PinTier, ReportedScore } from './registry.js';
 import type { TimelineMark } from './timeline.js';
 
 export type ModelTask = 'qa' | 'zero-shot' | 'classify';
@@ -75,7 +76,14 @@ export interface ModelInfo {
   name: string;
   task: ModelTask;
   repo: string;
-  revision: string;
+  /** the commit its files come from: the registry's, or the one pinned on this device; undefined before a first install */
+  revision: string | undefined;
+  /** for a "first-install" entry: the branch it resolves */
+  branch?: string;
+  /** how its files are verified, and in words: "pinned by Lens (…)" / "pinned on this device at first install, commit abc1234" */
+  pin: { tier: PinTier; text: string };
+  /** a score its publisher reports (e.g. on the model card) */
+  reported?: ReportedScore;
   /** download size in bytes as the registry states it (approximate where the hub's exact size is unknown) */
   approxBytes: number;
   description: string;
@@ -381,7 +389,7 @@ export interface StoredFile {
   sha256?: string;
   /**
    * made on this device, not downloaded or imported: 'int8' = quantized from the model's fp32 ONNX file; 'onnx' =
-   * built from the model's config.json and model.safetensors (which is not kept: this file holds its weights)
+   * built from the model's config.json and checkpoint (which is not kept: this file holds its weights)
    */
   derived?: 'int8' | 'onnx';
 }
@@ -394,8 +402,9 @@ export interface ModelRecord {
   /** all its stored files, the ones made on this device included */
   bytes: number;
   installedAt: number;
-  /** for hub downloads: where from */
+  /** for hub downloads: where from, and the commit */
   url?: string;
+  revision?: string;
   /** the on-device int8 step failed: why (the model is installed with its fp32 file) */
   int8Error?: string;
 }

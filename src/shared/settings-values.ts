@@ -29,7 +29,7 @@ export interface Settings {
 export const DEFAULT_SETTINGS: Settings = {
   hubBaseUrl: 'https://huggingface.co',
   qaModelId: 'mobilebert-squad2',
-  sentimentModelId: 'mobilebert-sst2',
+  sentimentModelId: 'mobilebert-sst2-alireza1044',
   zeroShotModelId: 'mobilebert-mnli',
   classifyMode: 'sentiment',
   zeroShotLabels: ['positive', 'negative', 'neutral'],

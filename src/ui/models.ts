@@ -125,3 +125,13 @@ export function modelOrigin(hubBaseUrl: string, info: Pick<ModelInfo, 'repo'>): 
   }
   return `${host}/${info.repo}`;
 }
+
+/** A score the publisher reports, in words: "90.4% accuracy on GLUE SST-2 dev, reported by its model card". */
+export function reportedText(r: NonNullable<ModelInfo['reported']>): string {
+  return `${(r.value * 100).toFixed(1)}% ${r.metric} on ${r.dataset}, reported by ${r.source}`;
+}
+
+/** The repository and the commit it is pinned to, or the branch a first install will resolve: "owner/repo@6d49c30". */
+export function repoAt(info: Pick<ModelInfo, 'repo' | 'revision' | 'branch'>): string {
+  return `${info.repo}@${info.revision ? info.revision.slice(0, 7) : info.branch ?? '?'}`;
+}

@@ -1,7 +1,7 @@
 // Graphs from config.json: the one place that turns a Hugging Face model description into an ONNX model, filled
-// either from a checkpoint (model.safetensors, the loader and `lens model convert`) or with random values
-// (`lens model make`, tests). Runs in Node, a service worker and a page alike.
-import { SafetensorsFile } from '../safetensors.js';
+// either from a checkpoint (model.safetensors or pytorch_model.bin: the loader and `lens model convert`) or with
+// random values (`lens model make`, tests). Runs in Node, a service worker and a page alike.
+import { checkpointFileName, parseCheckpoint, type CheckpointTensors } from '../checkpoint.js';
 import { bertGraph } from './bert.js';
 import { parseModelSpec, type ModelSpec } from './config.js';
 import { mobileBertGraph } from './mobilebert.js';
@@ -10,8 +10,6 @@ import { GraphBuilder, type WeightSource } from './onnx-graph.js';
 export { parseModelSpec, SUPPORTED_ARCHITECTURES, type ModelSpec, type MobileBertConfig, type BertConfig, type Head, type Activation } from './config.js';
 export type { WeightSource, ParamInit } from './onnx-graph.js';
 
-/** The checkpoint file Lens reads (PyTorch's pickle files are never loaded: unpickling runs code). */
-export const CHECKPOINT_FILE = 'model.safetensors';
 export const OPSET_VERSION = 14;
 export const IR_VERSION = 8;
 /** Linear weights are stored [in, out] (transposed from the state_dict's [out, in]); the metadata says so. */
@@ -127,7 +125,7 @@ class CheckpointWeights implements WeightSource {
   private readonly keyOf = new Map<string, string>();
   readonly unused: string[];
 
-  constructor(private readonly file: SafetensorsFile, spec: ModelSpec, fileName: string) {
+  constructor(private readonly file: CheckpointTensors, spec: ModelSpec, fileName: string) {
     const missing: string[] = [];
     const badShape: string[] = [];
     for (const { name, shape } of expectedTensors(spec)) {
@@ -168,10 +166,14 @@ export interface CheckpointBuildOptions extends Omit<GraphBuildOptions, 'metadat
   name?: string;
 }
 
-function prepare(config: unknown, checkpoint: Uint8Array | SafetensorsFile, name: string | undefined) {
+/** A checkpoint: its tensors, or the bytes of one file (model.safetensors or pytorch_model.bin, told apart by content). */
+export type Checkpoint = Uint8Array | CheckpointTensors;
+
+function prepare(config: unknown, checkpoint: Checkpoint, name: string | undefined) {
   const spec = parseModelSpec(config, name);
-  const fileName = name ? `${CHECKPOINT_FILE} of ${name}` : CHECKPOINT_FILE;
-  const file = checkpoint instanceof SafetensorsFile ? checkpoint : SafetensorsFile.parse(checkpoint, fileName);
+  const what = checkpoint instanceof Uint8Array ? checkpointFileName(checkpoint) : 'the checkpoint';
+  const fileName = name ? `${what} of ${name}` : what;
+  const file = checkpoint instanceof Uint8Array ? parseCheckpoint(checkpoint, fileName) : checkpoint;
   const weights = new CheckpointWeights(file, spec, fileName);
   const metadata = { 'lens.source': 'checkpoint', 'lens.checkpoint_tensors': String(file.names().length) };
   return { spec, weights, metadata };
@@ -182,17 +184,17 @@ function described(spec: ModelSpec, weights: CheckpointWeights, built: BuiltGrap
 }
 
 /**
- * The ONNX model for a checkpoint: the graph config.json describes, filled with model.safetensors' tensors
+ * The ONNX model for a checkpoint: the graph config.json describes, filled with the checkpoint's tensors
  * (F16/BF16 widened to F32). Refuses, with one message naming everything wrong, an unsupported architecture,
  * a malformed or truncated file, missing tensors and wrong shapes.
  */
-export function buildOnnxFromCheckpointSync(config: unknown, checkpoint: Uint8Array | SafetensorsFile, name?: string): CheckpointBuild {
+export function buildOnnxFromCheckpointSync(config: unknown, checkpoint: Checkpoint, name?: string): CheckpointBuild {
   const { spec, weights, metadata } = prepare(config, checkpoint, name);
   return described(spec, weights, buildGraph(spec, weights, metadata));
 }
 
 /** The same, yielding between layers, with progress and cancellation (the extension's install step). */
-export async function buildOnnxFromCheckpoint(config: unknown, checkpoint: Uint8Array | SafetensorsFile, options: CheckpointBuildOptions = {}): Promise<CheckpointBuild> {
+export async function buildOnnxFromCheckpoint(config: unknown, checkpoint: Checkpoint, options: CheckpointBuildOptions = {}): Promise<CheckpointBuild> {
   const { spec, weights, metadata } = prepare(config, checkpoint, options.name);
   return described(spec, weights, await buildGraphAsync(spec, weights, { ...options, metadata }));
 }

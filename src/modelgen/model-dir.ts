@@ -1,4 +1,5 @@
-// A model folder on disk as a ModelSource, and loading with a clear error when the folder is wrong.
+// A model folder on disk as a ModelSource (for the CLI, the evaluations and the bench), and loading with a clear
+// error when the folder is wrong.
 import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { LensModel, type LoadOptions, type ModelSource } from '../engine/model.js';
