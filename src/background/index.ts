@@ -5,6 +5,8 @@ import { EngineHost } from './engines.js';
 import { Installs } from './installs.js';
 import { createMenus, handleMenuClick } from './menus.js';
 import { listen } from './router.js';
+import { removeUnlisted } from '../shared/model-store.js';
+import { REGISTRY } from '../shared/registry.js';
 import { mark } from '../shared/timeline.js';
 
 // when this worker was started, and when its script (bundle included) had run: the first reply carries them
@@ -16,7 +18,13 @@ const installs = new Installs(engines);
 
 listen(engines, installs);
 
-browser.runtime.onInstalled.addListener(createMenus);
+browser.runtime.onInstalled.addListener(() => {
+  createMenus();
+  // after an update: models the new registry no longer lists are removed, files and all
+  void removeUnlisted(REGISTRY.map((m) => m.id))
+    .then((gone) => gone.length > 0 && console.info(`Lens: removed models no longer in the registry: ${gone.join(', ')}`))
+    .catch((err: unknown) => console.warn('Lens: could not remove models no longer in the registry', err));
+});
 browser.contextMenus.onClicked.addListener((info, tab) => {
   void handleMenuClick(engines, info, tab);
 });

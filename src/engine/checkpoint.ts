@@ -37,10 +37,11 @@ export interface ReadCheckpoint {
  */
 export async function readCheckpoint(read: ReadFile, name?: string): Promise<ReadCheckpoint | undefined> {
   const label = (path: string) => (name ? `${path} of ${name}` : path);
-  for (const path of [SAFETENSORS_FILE, PYTORCH_FILE]) {
-    const bytes = await read(path);
-    if (bytes) return { path, tensors: parseCheckpoint(bytes, label(path)) };
-  }
+  const safetensors = await read(SAFETENSORS_FILE);
+  if (safetensors) return { path: SAFETENSORS_FILE, tensors: SafetensorsFile.parse(safetensors, label(SAFETENSORS_FILE)) };
+  // by its name, not its bytes: a bare pickle (no torch magic number) is then refused by the pickle reader, in its words
+  const pytorch = await read(PYTORCH_FILE);
+  if (pytorch) return { path: PYTORCH_FILE, tensors: PytorchCheckpoint.parse(pytorch, label(PYTORCH_FILE)) };
   const index = await read(PYTORCH_INDEX_FILE);
   if (!index) return undefined;
   let json: unknown;
@@ -53,7 +54,7 @@ export async function readCheckpoint(read: ReadFile, name?: string): Promise<Rea
   for (const shard of shardFiles(json)) {
     const bytes = await read(shard);
     if (!bytes) throw new Error(`${label(PYTORCH_INDEX_FILE)} lists ${shard}, which the model does not have`);
-    parts.push(parseCheckpoint(bytes, label(shard)));
+    parts.push(PytorchCheckpoint.parse(bytes, label(shard)));
   }
   return { path: PYTORCH_INDEX_FILE, tensors: mergeCheckpoints(parts, label(PYTORCH_INDEX_FILE)) };
 }

@@ -142,10 +142,15 @@ export class ClassifyView {
     this.modeHint.textContent = labels ? `Labels set by the model: ${labels.join(', ')}.` : 'Labels set by the model.';
   }
 
-  /** Which model the mode runs, under what licence, from where, and what its publisher reports for it. */
+  /**
+   * Which model the mode runs, under what licence, from where, and what its publisher reports for it; shown with
+   * the form (the consent card says all this itself).
+   */
   private showModelFacts(): void {
     const info = this.ctx.store.get(classifyModelId(this.ctx.settings, this.mode));
-    this.modelFacts.hidden = !info;
+    const gateMode = this.gates.get(this.mode)?.gate.mode;
+    const withForm = gateMode === 'ready' || gateMode === 'dismissed';
+    this.modelFacts.hidden = !info || !withForm;
     if (!info) return;
     const hub = this.ctx.store.list?.hubBaseUrl ?? '';
     this.modelFacts.textContent = [info.name, info.license, ...(info.reported ? [reportedText(info.reported)] : []), modelOrigin(hub, info)].join(' · ');
@@ -153,6 +158,7 @@ export class ClassifyView {
 
   private onGate(mode: GateMode, previous: GateMode | undefined): void {
     this.form.hidden = mode !== 'ready' && mode !== 'dismissed';
+    this.showModelFacts();
     this.button.disabled = mode !== 'ready' || this.running !== undefined;
     if (mode === 'ready' && previous === 'downloading') this.text.focus();
   }

@@ -85,6 +85,21 @@ async function deleteFiles(id: string, paths: readonly string[]): Promise<void> 
   await Promise.all(keys.filter((k) => k.url.startsWith(prefix) || paths.some((p) => k.url === cacheKey(id, p))).map((k) => cache.delete(k)));
 }
 
+/**
+ * Removes the stored models this version's registry no longer lists (an update replaced a model, e.g. the
+ * sentiment default): nothing can load them any more, and their files would still count in the storage used.
+ * Returns their ids.
+ */
+export async function removeUnlisted(listed: readonly string[]): Promise<string[]> {
+  const stored = ((await browser.storage.local.get(RECORDS_KEY))[RECORDS_KEY] as Record<string, InstalledModel> | undefined) ?? {};
+  const gone = Object.keys(stored).filter((id) => !listed.includes(id));
+  for (const id of gone) {
+    await deleteFiles(id, stored[id].files.map((f) => f.path));
+    await deleteRecord(id);
+  }
+  return gone;
+}
+
 /** An installed model's record and which of its ONNX files to run under the precision setting. */
 export async function loadPlan(modelId: string): Promise<{ record: InstalledModel; variant: OnnxVariant }> {
   const entry = registryEntry(modelId);
@@ -274,9 +289,18 @@ export async function downloadModel(entry: RegistryEntry, hubBaseUrl: string, op
       await cache.put(cacheKey(entry.id, file.path), new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { 'content-type': 'application/octet-stream' } }));
       stored.push({ path: file.path, size: bytes.length, sha256 });
     }
-    // every file verified against the hub's hashes at the resolved commit: this profile now holds the model to them
-    if (plan.firstInstall) await writeDevicePin(entry.id, { repo: entry.repo, branch: plan.firstInstall.branch, commit: plan.revision, files: stored.map(({ path, sha256, size }) => ({ path, sha256, size })), pinnedAt: Date.now() });
-    return await completeInstall(entry, cache, { source: 'hub', files: stored, url: hubFileUrl(hubBaseUrl, entry.repo, plan.revision, ''), revision: plan.revision }, options);
+    const record = await completeInstall(entry, cache, { source: 'hub', files: stored, url: hubFileUrl(hubBaseUrl, entry.repo, plan.revision, ''), revision: plan.revision }, options);
+    if (plan.firstInstall) {
+      // installed from files verified against the hub's hashes at the resolved commit: this profile now holds the
+      // model to them. Only once the install is complete: a failed or cancelled one leaves the branch unresolved.
+      try {
+        await writeDevicePin(entry.id, { repo: entry.repo, branch: plan.firstInstall.branch, commit: plan.revision, files: stored.map(({ path, sha256, size }) => ({ path, sha256, size })), pinnedAt: Date.now() });
+      } catch (err) {
+        await deleteRecord(entry.id);
+        throw new Error(`${entry.name} was not installed: its pin could not be recorded (${err instanceof Error ? err.message : String(err)})`);
+      }
+    }
+    return record;
   } catch (err) {
     await deleteFiles(entry.id, stored.map((f) => f.path));
     throw err;
