@@ -19,6 +19,7 @@ import { tokenizerJson } from '../../src/modelgen/model-folder.js';
 import { loadSquad } from '../../src/eval/squad-data.js';
 import { launchChromium, type LensChromium } from '../../tests/e2e/harness/chromium.js';
 import { pinnedRegistryText } from '../../tests/e2e/harness/build.js';
+import { FULL_SIZE_QA_HUB_DIR, REFS_FILE, hubRevision, prepareHub } from '../../tests/e2e/harness/models.js';
 import { startTestServer, type TestServer } from '../../tests/e2e/harness/server.js';
 import { SQUAD_DIR } from '../../tests/helpers/shared-data.js';
 import { benchExtraction, type ExtractionBench } from './extraction.js';
@@ -30,17 +31,30 @@ import type { AskReplyLite, AskSample, BenchPageGlobals, PageQaBenchOptions, Eng
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const QA_MODEL_ID = 'mobilebert-squad2';
 const QA_REPO = 'csarron/mobilebert-uncased-squad-v2';
-/** A registry model published as model.safetensors only: its install builds the graph in the service worker. */
-const CHECKPOINT_MODEL_ID = 'mobilebert-sst2';
+/**
+ * The sentiment model, published as pytorch_model.bin only and pinned on the device at its first install: its
+ * install resolves its branch through the hub's API, then builds the graph in the service worker.
+ */
+const CHECKPOINT_MODEL_ID = 'mobilebert-sst2-alireza1044';
 
-/** The revision the registry pins for a model: the hub tree must serve it under that path. */
-function registryModel(id: string): { repo: string; revision: string } {
-  const registry = JSON.parse(readFileSync(join(ROOT, 'models', 'registry.json'), 'utf8')) as { models: Array<{ id: string; repo: string; revision: string }> };
+interface RegistryModelJson {
+  id: string;
+  repo: string;
+  revision?: string;
+  pin?: 'first-install';
+  branch?: string;
+  files: Array<{ path: string }>;
+}
+
+/** A registry model as models/registry.json has it. */
+function registryModel(id: string): RegistryModelJson {
+  const registry = JSON.parse(readFileSync(join(ROOT, 'models', 'registry.json'), 'utf8')) as { models: RegistryModelJson[] };
   const entry = registry.models.find((m) => m.id === id);
   if (!entry) throw new Error(`benchBrowser: no registry entry ${id}`);
   return entry;
 }
-const QA_REVISION = registryModel(QA_MODEL_ID).revision;
+/** The commit the hub tree serves the QA model at: the one the registry pins. */
+const QA_REVISION = hubRevision(registryModel(QA_MODEL_ID));
 const FULL_SCAN = 1_000_000;
 /**
  * transformers.js's threads for its page QA: 2, as the extension's default (the offscreen document), so the two
@@ -57,7 +71,12 @@ interface ChromeStorage {
 }
 
 export interface BrowserBenchOptions extends PageQaBenchOptions {
-  /** a full-size sentence classifier as model.safetensors (no ONNX): installed to time the build in the worker */
+  /**
+   * Set: the registry's sentiment model (CHECKPOINT_MODEL_ID: pytorch_model.bin only, "pin": "first-install") is
+   * installed through the extension to time the build in the worker, its files those of the full-size fake hub
+   * (tests/e2e/harness/models.ts FULL_SIZE_QA_HUB_DIR: a full-size MobileBERT pytorch_model.bin, served with the
+   * hub's API). The folder itself is no longer read: the model the registry lists is the hub's, not a local folder.
+   */
   checkpointDir?: string;
   /** the same model quantized (onnx/model_quantized.onnx, `lens model quantize`): the engine page's and transformers.js's int8 runs */
   int8Dir?: string;
@@ -123,7 +142,7 @@ export type BrowserBenchResult = {
   installMs: number;
   /** content/extract of a generated page of about 10,000 elements */
   extraction: ExtractionBench;
-  /** a full-size model.safetensors installed through the extension: its phases, from the progress events */
+  /** the sentiment model's full-size pytorch_model.bin installed through the extension: its phases, from the progress events */
   checkpointInstall?: { downloadMs: number; buildMs: number; int8Ms: number; totalMs: number };
   /** page QA over a large seeded sample, the cold-start breakdown and memory growth (page-qa-sample.ts) */
   pageQaSample?: PageQaSample;
@@ -134,7 +153,7 @@ export type BrowserBenchResult = {
  * worker, int8) from the progress events the options page receives.
  */
 async function timeCheckpointInstall(page: Page, log: (s: string) => void): Promise<NonNullable<BrowserBenchResult['checkpointInstall']>> {
-  log(`installing ${CHECKPOINT_MODEL_ID} (full-size model.safetensors) through the extension...`);
+  log(`installing ${CHECKPOINT_MODEL_ID} (full-size pytorch_model.bin, first install) through the extension...`);
   const phases = await page.evaluate(async (modelId) => {
     const api = (globalThis as unknown as { chrome: { runtime: { sendMessage(m: unknown): Promise<unknown>; onMessage: { addListener(f: (m: { type?: string; modelId?: string; phase?: string }) => void): void } } } }).chrome.runtime;
     const first: Record<string, number> = {};
@@ -199,18 +218,21 @@ export function viteBuild(outDir: string, bench: boolean, log: (s: string) => vo
 /**
  * A hub tree serving modelDir as the registry's QA repo (…/resolve/<pinned revision>/): model.onnx at its root (as the
  * registry lists it) and onnx/model.onnx (as transformers.js looks for it), symlinks to the folder's files,
- * plus a generated tokenizer.json for transformers.js.
+ * plus a generated tokenizer.json for transformers.js. checkpointRepoDir: the sentiment model's files as a fake hub
+ * serves them (checkpointRepo()), linked in at the same commit, with its branch in the repo's refs.json for the
+ * hub's API.
  */
-export function makeHubTree(modelDir: string, hubDir: string, int8Dir?: string, checkpointDir?: string): string {
+export function makeHubTree(modelDir: string, hubDir: string, int8Dir?: string, checkpointRepoDir?: string): string {
   const base = join(hubDir, QA_REPO, 'resolve', QA_REVISION);
   rmSync(hubDir, { recursive: true, force: true });
-  if (checkpointDir) {
-    // the sentiment model as the hub publishes it: config.json, tokenizer files, model.safetensors (no ONNX)
-    const { repo, revision } = registryModel(CHECKPOINT_MODEL_ID);
-    const ckpt = join(hubDir, repo, 'resolve', revision);
+  if (checkpointRepoDir) {
+    // the sentiment model as the hub publishes it: config.json, tokenizer files, pytorch_model.bin (no ONNX)
+    const entry = registryModel(CHECKPOINT_MODEL_ID);
+    const commit = hubRevision(entry);
+    const ckpt = join(hubDir, entry.repo, 'resolve', commit);
     mkdirSync(ckpt, { recursive: true });
-    for (const f of ['config.json', 'tokenizer_config.json', 'special_tokens_map.json', 'model.safetensors']) symlinkSync(resolve(join(checkpointDir, f)), join(ckpt, f));
-    writeFileSync(join(ckpt, 'tokenizer.json'), JSON.stringify(tokenizerJson(readFileSync(join(checkpointDir, 'vocab.txt'), 'utf8').replace(/\n$/, '').split('\n'))));
+    for (const f of entry.files) if (existsSync(join(checkpointRepoDir, f.path))) symlinkSync(resolve(join(checkpointRepoDir, f.path)), join(ckpt, f.path));
+    if (entry.pin === 'first-install') writeFileSync(join(hubDir, entry.repo, REFS_FILE), `${JSON.stringify({ [entry.branch ?? 'main']: commit })}\n`);
   }
   mkdirSync(join(base, 'onnx'), { recursive: true });
   const onnx = ['onnx/model.onnx', 'model.onnx'].map((p) => join(modelDir, p)).find((p) => existsSync(p));
@@ -227,6 +249,19 @@ export function makeHubTree(modelDir: string, hubDir: string, int8Dir?: string, 
   if (existsSync(join(modelDir, 'tokenizer.json'))) link(join(modelDir, 'tokenizer.json'), 'tokenizer.json');
   else writeFileSync(join(base, 'tokenizer.json'), JSON.stringify(tokenizerJson(readFileSync(join(modelDir, 'vocab.txt'), 'utf8').replace(/\n$/, '').split('\n'))));
   return base;
+}
+
+/**
+ * The sentiment model's folder in the full-size fake hub (generated once, then reused): a full-size MobileBERT
+ * pytorch_model.bin, its config and tokenizer files, at the commit that hub's API resolves its branch to.
+ */
+async function checkpointRepo(log: (s: string) => void): Promise<string> {
+  const entry = registryModel(CHECKPOINT_MODEL_ID);
+  if (!entry.files.some((f) => f.path === 'pytorch_model.bin' || f.path === 'model.safetensors')) throw new Error(`benchBrowser: ${CHECKPOINT_MODEL_ID} is not published as a checkpoint in models/registry.json`);
+  log(`preparing the full-size fake hub (${FULL_SIZE_QA_HUB_DIR}) for ${CHECKPOINT_MODEL_ID}...`);
+  const dir = join(await prepareHub(FULL_SIZE_QA_HUB_DIR), entry.repo, 'resolve', hubRevision(entry));
+  if (!existsSync(join(dir, 'config.json'))) throw new Error(`benchBrowser: no ${entry.repo} in ${FULL_SIZE_QA_HUB_DIR}`);
+  return dir;
 }
 
 // The slice of the extension API the callbacks use inside extension pages (no chrome types here).
@@ -276,7 +311,7 @@ export async function benchBrowser(options: BrowserBenchOptions): Promise<Browse
   const coldTrials = Number(process.env.BENCH_COLD ?? options.coldTrials ?? Math.min(options.trials, 3));
   // the hub tree first: the bench build's registry pins its files (the release registry pins the real upstream ones)
   const hubDir = join(ROOT, '.tmp', 'bench', 'hub');
-  makeHubTree(modelDir, hubDir, options.int8Dir, options.checkpointDir);
+  makeHubTree(modelDir, hubDir, options.int8Dir, options.checkpointDir ? await checkpointRepo(log) : undefined);
   const registryFile = `${outDir}.registry.json`;
   const registryText = await pinnedRegistryText(hubDir);
   const samePins = existsSync(registryFile) && readFileSync(registryFile, 'utf8') === registryText;

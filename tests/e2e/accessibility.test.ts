@@ -82,7 +82,7 @@ describe('accessibility: axe audit, keyboard, live regions', { skip: chromiumUna
       await p.click('#panel-ask [data-testid="download"]');
       await p.waitForSelector('#panel-ask [data-testid="download-error"]', { timeout: 60_000 });
       const hint = (await p.textContent('#panel-ask [data-testid="import-hint"]')) ?? '';
-      assert.match(hint, /^No network, or the hub refuses\? Copy the model's folder .*config\.json.*ONNX file or model\.safetensors.*Settings.*Import folder…/, hint);
+      assert.match(hint, /^No network, or the hub refuses\? Copy the model's folder .*config\.json.*ONNX file, model\.safetensors or pytorch_model\.bin.*Settings.*Import folder…/, hint);
       await audit(p, 'popup download failed');
       // the hint's Settings button opens the options page, where the folder is imported
       const opened = lens.context.waitForEvent('page', { predicate: (pg) => pg.url().includes('/src/options/options.html'), timeout: 10_000 });

@@ -1,9 +1,11 @@
-// Models published without ONNX (model.safetensors + config.json, as most Hub fine-tunes are), in Chromium: a
-// folder import and a hub download are stored, built into onnx/model.onnx in the background, quantized to int8,
-// shown as one progress bar through download, build and optimize, and answer; the checkpoint is not kept. A
-// truncated checkpoint (cut by the hub, or in a folder) and a folder with only PyTorch's pickle are refused with
-// nothing stored. With the full-size MobileBERT: a cancel during the build leaves nothing, and how long the build
-// and int8 steps take in the service worker is printed.
+// Models published without ONNX (a checkpoint + config.json, as most Hub fine-tunes are: model.safetensors, or
+// pytorch_model.bin as transformers saved until late 2023), in Chromium: a folder import and a hub download are
+// stored, built into onnx/model.onnx in the background, quantized to int8, shown as one progress bar through
+// download, build and optimize, and answer; the checkpoint is not kept. A pytorch_model.bin is read as data (its
+// pickle is never run): one in torch's legacy format imports and answers, one whose pickle asks to call os.system
+// is refused naming it. A truncated checkpoint (cut by the hub, or in a folder) is refused with nothing stored.
+// With the full-size MobileBERT: a cancel during the build leaves nothing, and how long the build and int8 steps
+// take in the service worker is printed.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,12 +13,15 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { makeModelFolder } from '../../src/modelgen/model-folder.js';
+import { storedZip } from '../../src/modelgen/pytorch-writer.js';
+import { isCheckpointFile, modelWeights, PYTORCH_FILE } from '../../src/shared/model-files.js';
 import { REGISTRY, type RegistryEntry } from '../../src/shared/registry.js';
 import { chromiumUnavailable, launchChromium, type LensChromium } from './harness/chromium.js';
 import { e2eBuild } from './harness/build.js';
-import { FULL_SIZE_QA_HUB_DIR, prepareHub } from './harness/models.js';
+import { FULL_SIZE_QA_HUB_DIR, hubRevision, prepareHub } from './harness/models.js';
+import { randomPytorchCheckpoint } from '../../src/modelgen/random-model.js';
 import { startTestServer, type TestServer } from './harness/server.js';
-import { cachedUrls, card, installedRecord, recordInstallPhases, setHub, type InstalledRecord } from './harness/store.js';
+import { cachedUrls, card, devicePins, installedRecord, recordInstallPhases, setHub, type InstalledRecord } from './harness/store.js';
 
 const skip = chromiumUnavailable();
 const QA = 'mobilebert-squad2';
@@ -24,9 +29,14 @@ const CHECKPOINT = 'model.safetensors';
 const BUILD_LABEL = 'Building the model from its weights…';
 const OPTIMIZE_LABEL = 'Optimizing for this device (int8)…';
 
+/** The checkpoint an entry is published as, if it has no ONNX file. */
+const checkpointOf = (m: RegistryEntry): string | undefined => {
+  const w = modelWeights(m.files.map((f) => f.path));
+  return w?.kind === 'checkpoint' ? w.path : undefined;
+};
 /** Registry entries published as a checkpoint only: the extension builds their ONNX file. */
-const CHECKPOINT_ENTRIES = REGISTRY.filter((m) => m.files.some((f) => f.path === CHECKPOINT));
-const noCheckpointEntry = CHECKPOINT_ENTRIES.length === 0 ? 'skipped: models/registry.json has no entry whose weights are model.safetensors' : false;
+const CHECKPOINT_ENTRIES = REGISTRY.filter((m) => checkpointOf(m) !== undefined);
+const noCheckpointEntry = CHECKPOINT_ENTRIES.length === 0 ? 'skipped: models/registry.json has no entry published as a checkpoint only' : false;
 const FULL_SIZE_ENTRY = CHECKPOINT_ENTRIES.find((m) => (m.modelType ?? 'mobilebert') === 'mobilebert');
 
 /** A random-weight MobileBERT QA folder as most Hub fine-tunes are: config, tokenizer files, model.safetensors, no ONNX. */
@@ -34,6 +44,35 @@ async function checkpointFolder(prefix: string): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   await makeModelFolder({ arch: 'tiny', task: { kind: 'qa' }, outDir: dir, format: 'safetensors', seed: 7 });
   return dir;
+}
+
+/**
+ * The same folder with pytorch_model.bin in place of model.safetensors (the same tensors, as a 2019-2020
+ * checkpoint: torch's legacy format, with the int64 position_ids buffer transformers kept then).
+ */
+async function pytorchFolder(prefix: string, format: 'zip' | 'legacy'): Promise<string> {
+  const dir = await checkpointFolder(prefix);
+  rmSync(join(dir, CHECKPOINT));
+  const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
+  writeFileSync(join(dir, PYTORCH_FILE), randomPytorchCheckpoint(config, 7, format));
+  return dir;
+}
+
+/**
+ * A pytorch_model.bin in torch's zip format whose data.pkl, unpickled by torch.load (before torch 2.6's
+ * weights_only default), would run `os.system(...)`: protocol 2, GLOBAL posix system, the argument, TUPLE1, REDUCE,
+ * STOP. What a malicious checkpoint looks like.
+ */
+function hostileCheckpoint(): Uint8Array {
+  const command = Buffer.from('touch /tmp/lens-pwned');
+  const len = Buffer.alloc(4);
+  len.writeUInt32LE(command.length);
+  const pickle = Buffer.concat([Buffer.from([0x80, 0x02]), Buffer.from('cposix\nsystem\n', 'latin1'), Buffer.from([0x58]), len, command, Buffer.from([0x85, 0x52, 0x2e])]);
+  return storedZip([
+    { name: 'archive/data.pkl', data: pickle },
+    { name: 'archive/byteorder', data: Buffer.from('little') },
+    { name: 'archive/version', data: Buffer.from('3\n') },
+  ]);
 }
 
 /**
@@ -52,7 +91,7 @@ function assertBuiltAndQuantized(record: InstalledRecord | undefined): void {
   assert.equal(int8.derived, 'int8', 'onnx/model_quantized.onnx is marked as quantized on this device');
   for (const f of [fp32, int8]) assert.match(f.sha256 ?? '', /^[0-9a-f]{64}$/);
   assert.ok(int8.size < fp32.size / 3, `int8 ${int8.size} bytes vs fp32 ${fp32.size}`);
-  assert.ok(!paths.includes(CHECKPOINT), 'the checkpoint is not kept once built');
+  assert.ok(!paths.some(isCheckpointFile), `the checkpoint is not kept once built: ${JSON.stringify(paths)}`);
   assert.ok(paths.includes('config.json'));
   assert.equal(record.bytes, record.files.reduce((sum, f) => sum + f.size, 0));
 }
@@ -118,7 +157,7 @@ async function removeModel(page: Page, id: string): Promise<void> {
   assert.equal(removed.ok, true, JSON.stringify(removed));
 }
 
-describe('models published as model.safetensors only, in Chromium', { skip }, () => {
+describe('models published as a checkpoint only (model.safetensors, pytorch_model.bin), in Chromium', { skip }, () => {
   let lens: LensChromium;
   let server: TestServer;
   let options: Page;
@@ -182,19 +221,40 @@ describe('models published as model.safetensors only, in Chromium', { skip }, ()
     await assertNothingStored(lens, QA);
   });
 
-  test('folder import: a folder with only pytorch_model.bin is refused: Lens needs model.safetensors and never loads pickles', async () => {
+  test('folder import: a pytorch_model.bin-only folder (torch\'s legacy format, int64 position_ids) is read as data, built, optimized and answers', async () => {
+    const folder = await pytorchFolder('lens-pytorch-folder-', 'legacy');
+    try {
+      const phases = await recordInstallPhases(options, QA);
+      server.clearRequests();
+      await options.setInputFiles(`${card(QA)} [data-testid="import-input"]`, folder);
+      await options.waitForSelector(`${card(QA)}[data-state="installed"]`, { timeout: 60_000 });
+      assert.deepEqual(await phases(), [`build: ${BUILD_LABEL}`, `optimize: ${OPTIMIZE_LABEL}`]);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+    const record = await installedRecord(lens, QA);
+    assert.equal(record?.source, 'import');
+    assertBuiltAndQuantized(record);
+    assert.ok(!(await cachedUrls(lens)).some((u) => u.endsWith(`/${PYTORCH_FILE}`)), 'pytorch_model.bin is gone from Cache Storage');
+    const { answers, highlight } = await askInPopup(lens, server);
+    assert.ok(answers.length > 0 && highlight.length > 0, 'answers are listed and one is highlighted');
+    assert.deepEqual(server.requests.filter((r) => r.server === 'hub'), [], 'an imported model needs no download');
+    await removeModel(options, QA);
+    await assertNothingStored(lens, QA);
+  });
+
+  test('folder import: a pytorch_model.bin whose pickle asks to call os.system is refused, naming the call; nothing is stored', async () => {
     const folder = await checkpointFolder('lens-pickle-folder-');
     try {
       rmSync(join(folder, CHECKPOINT));
-      // a pickle's first bytes (protocol 2); never read by Lens, whatever it holds
-      writeFileSync(join(folder, 'pytorch_model.bin'), Buffer.from([0x80, 0x02, 0x7d, 0x71, 0x00, 0x2e]));
+      writeFileSync(join(folder, PYTORCH_FILE), hostileCheckpoint());
       await options.setInputFiles(`${card(QA)} [data-testid="import-input"]`, folder);
       await options.waitForSelector(`${card(QA)} [data-testid="model-error"]`, { timeout: 30_000 });
     } finally {
       rmSync(folder, { recursive: true, force: true });
     }
     const error = (await options.textContent(`${card(QA)} [data-testid="model-error"]`)) ?? '';
-    assert.match(error, /not a model folder: its weights are only in pytorch_model\.bin: Lens needs model\.safetensors \(or an ONNX file\); PyTorch pickle files are never loaded/);
+    assert.match(error, /pytorch_model\.bin asks to call posix\.system, which is not part of a PyTorch state_dict: refused, nothing was loaded/);
     assert.equal(await options.getAttribute(card(QA), 'data-state'), 'absent');
     await assertNothingStored(lens, QA);
   });
@@ -213,7 +273,7 @@ describe('models published as model.safetensors only, in Chromium', { skip }, ()
         const record = await installedRecord(lens, entry.id);
         assert.equal(record?.source, 'hub');
         assertBuiltAndQuantized(record);
-        assert.ok(!(await cachedUrls(lens)).some((u) => u.endsWith(`/${CHECKPOINT}`)), 'the checkpoint is gone from Cache Storage');
+        assert.ok(!(await cachedUrls(lens)).some((u) => u.endsWith(`/${checkpointOf(entry)}`)), 'the checkpoint is gone from Cache Storage');
 
         await useModel(options, entry);
         if (entry.task === 'qa') {
@@ -232,30 +292,33 @@ describe('models published as model.safetensors only, in Chromium', { skip }, ()
       });
     }
 
-    for (const [fault, message] of [
-      // cut in half with headers agreeing: the registry's pin (size, sha256) refuses it before the build could
-      // (the build's own truncation check is tested with a folder import above)
-      ['short', /model\.safetensors of .* is \d+ bytes on the hub, the registry expects \d+: refusing it/i],
-      ['truncate', /incomplete|interrupted/],
-    ] as const) {
-      test(`download: a ${fault === 'short' ? 'model.safetensors the hub serves cut in half (headers agreeing)' : 'model.safetensors download cut off'} is refused with the reason, and nothing is stored`, async () => {
-        const entry = CHECKPOINT_ENTRIES[0];
-        server.hubFaults.set(`${entry.repo}/resolve/${entry.revision}/${CHECKPOINT}`, fault);
-        try {
-          await options.click(`${card(entry.id)} [data-testid="download"]`);
-          await options.waitForSelector(`${card(entry.id)} [data-testid="model-error"]`, { timeout: 60_000 });
-        } finally {
-          server.hubFaults.clear();
-        }
-        assert.match((await options.textContent(`${card(entry.id)} [data-testid="model-error"]`)) ?? '', message);
-        assert.equal(await options.getAttribute(card(entry.id), 'data-state'), 'absent');
-        await assertNothingStored(lens, entry.id);
-      });
+    for (const entry of CHECKPOINT_ENTRIES) {
+      const weights = checkpointOf(entry) as string;
+      for (const fault of ['short', 'truncate'] as const) {
+        test(`download: ${entry.id}: ${fault === 'short' ? `a ${weights} the hub serves cut in half (headers agreeing)` : `a ${weights} download cut off`} is refused with the reason, and nothing is stored`, async () => {
+          // cut in half with headers agreeing: the pinned size refuses it before the build could (the build's own
+          // truncation check is tested with a folder import above); the pin is the registry's, or for a first-install
+          // entry this device's (installed by the test above), or before that the hub API's
+          const pinned = entry.pin === 'first-install' ? (await devicePins(lens))[entry.id] !== undefined : true;
+          const expected = entry.pin !== 'first-install' ? 'the registry expects \\d+' : pinned ? 'this device recorded \\d+ at its first install' : "the hub's API gives \\d+ for commit [0-9a-f]{7}";
+          const message = fault === 'short' ? new RegExp(`${weights.replace('.', '\\.')} of .* is \\d+ bytes on the hub, ${expected}: refusing it`, 'i') : /incomplete|interrupted/;
+          server.hubFaults.set(`${entry.repo}/resolve/${hubRevision(entry)}/${weights}`, fault);
+          try {
+            await options.click(`${card(entry.id)} [data-testid="download"]`);
+            await options.waitForSelector(`${card(entry.id)} [data-testid="model-error"]`, { timeout: 60_000 });
+          } finally {
+            server.hubFaults.clear();
+          }
+          assert.match((await options.textContent(`${card(entry.id)} [data-testid="model-error"]`)) ?? '', message);
+          assert.equal(await options.getAttribute(card(entry.id), 'data-state'), 'absent');
+          await assertNothingStored(lens, entry.id);
+        });
+      }
     }
   });
 });
 
-describe('building the full-size MobileBERT from model.safetensors (99 MB) in Chromium', { skip: skip || (FULL_SIZE_ENTRY ? false : 'skipped: models/registry.json has no MobileBERT entry whose weights are model.safetensors') }, () => {
+describe(`building the full-size MobileBERT from ${FULL_SIZE_ENTRY ? checkpointOf(FULL_SIZE_ENTRY) : 'its checkpoint'} (99 MB) in Chromium`, { skip: skip || (FULL_SIZE_ENTRY ? false : 'skipped: models/registry.json has no MobileBERT entry published as a checkpoint only') }, () => {
   const entry = FULL_SIZE_ENTRY as RegistryEntry;
   let lens: LensChromium;
   let server: TestServer;
@@ -298,6 +361,8 @@ describe('building the full-size MobileBERT from model.safetensors (99 MB) in Ch
     assert.match(reply.error, /cancelled/);
     assert.deepEqual(cancelReply, { ok: true, value: { cancelled: true } });
     await assertNothingStored(lens, entry.id);
+    // a first install that did not complete pins nothing: the next try resolves the branch afresh
+    if (entry.pin === 'first-install') assert.equal((await devicePins(lens))[entry.id], undefined, 'no first-install pin is recorded for an install that did not complete');
   });
 
   test('completes: built and quantized on the device (the build and int8 times in the service worker are printed)', async () => {
@@ -308,7 +373,7 @@ describe('building the full-size MobileBERT from model.safetensors (99 MB) in Ch
     const mb = (path: string) => ((record?.files.find((f) => f.path === path)?.size ?? 0) / 1e6).toFixed(1);
     const s = (ms: number) => (ms / 1000).toFixed(1);
     console.log(
-      `# full-size ${entry.id} from ${CHECKPOINT} in Chromium's service worker: download + verify + store ${s(firstAt.build - started)} s, ` +
+      `# full-size ${entry.id} from ${checkpointOf(entry)} in Chromium's service worker: download + verify + store ${s(firstAt.build - started)} s, ` +
         `build ${s(firstAt.optimize - firstAt.build)} s (-> onnx/model.onnx ${mb('onnx/model.onnx')} MB), ` +
         `int8 step ${s(ended - firstAt.optimize)} s (-> onnx/model_quantized.onnx ${mb('onnx/model_quantized.onnx')} MB)`,
     );

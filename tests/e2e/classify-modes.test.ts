@@ -1,6 +1,6 @@
 // The popup's Classify tab in its two modes, in Chromium with the built extension and the fake hub: Sentiment
-// (the fine-tuned SST-2 classifier, a safetensors-only model built on the device; its own labels, no label
-// editor) and Zero-shot (the NLI model, labels the user chooses), each with its own consent and download; the
+// (the fine-tuned SST-2 classifier, published as pytorch_model.bin only and built on the device, pinned on the
+// device at its first install; its own labels, no label editor) and Zero-shot (the NLI model, labels the user chooses), each with its own consent and download; the
 // mode is remembered across popups and used by the context menu. Screenshots of both modes, light and dark. Also
 // the options page's QA model choice (download size, speed). Models are tiny random-weight models: what is
 // checked is which model answers with which labels, not what it says.
@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { REGISTRY, registryEntry } from '../../src/shared/registry.js';
 import { DEFAULT_SETTINGS } from '../../src/shared/settings-values.js';
-import { chromiumUnavailable, launchChromium, screenshotDir, type LensChromium } from './harness/chromium.js';
+import { chromiumUnavailable, launchChromium, screenshotBothSchemes, screenshotDir, type LensChromium } from './harness/chromium.js';
 import { e2eBuild } from './harness/build.js';
 import { prepareHub } from './harness/models.js';
 import { startTestServer, type TestServer } from './harness/server.js';
@@ -59,14 +59,7 @@ describe('the popup classifies in Sentiment and Zero-shot mode', { skip: chromiu
     return p;
   }
 
-  /** The popup in the light and the dark colour scheme: test-results/screenshots/{name}-light.png, -dark.png */
-  async function shoot(p: Page, name: string): Promise<void> {
-    for (const scheme of ['light', 'dark'] as const) {
-      await p.emulateMedia({ colorScheme: scheme });
-      await p.screenshot({ path: join(screenshotDir(), `${name}-${scheme}.png`), fullPage: true });
-    }
-    await p.emulateMedia({ colorScheme: 'light' });
-  }
+  const shoot = screenshotBothSchemes;
 
   const checkedMode = (p: Page) => p.$eval('#classify-mode', (el) => el.querySelector<HTMLInputElement>('input[name="classify-mode"]:checked')?.value ?? null);
   const rowsOf = (p: Page): Promise<Row[]> => p.$$eval('[data-testid="score-row"]', (els) => els.map((e) => ({ label: e.getAttribute('data-label') ?? '', score: Number(e.getAttribute('data-score')) })));

@@ -2,7 +2,7 @@
 // refused and leaves nothing behind; the QA model (fp32 on the hub) gets its int8 file made on the device,
 // which answers run unless the precision setting says fp32; a model folder imported from disk is used;
 // removing frees the storage; and a build with bundled models answers with no download at all (a model folder
-// with model.safetensors only is shipped as ONNX built at build time). With the full-size QA model: the int8 step
+// with a checkpoint only, model.safetensors or pytorch_model.bin, is shipped as ONNX built at build time). With the full-size QA model: the int8 step
 // can be cancelled, and how long it takes is printed.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -11,10 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { quantizeOnnx } from '../../src/engine/quantize.js';
+import { modelWeights } from '../../src/shared/model-files.js';
 import { REGISTRY, registryEntry } from '../../src/shared/registry.js';
 import { ROOT } from '../helpers/cli.js';
 import { chromiumUnavailable, launchChromium, type LensChromium } from './harness/chromium.js';
-import { FULL_SIZE_QA_HUB_DIR, hubFilePath, hubFiles, prepareHub } from './harness/models.js';
+import { FULL_SIZE_QA_HUB_DIR, hubFilePath, hubFiles, hubRevision, prepareHub } from './harness/models.js';
 import { startTestServer, type TestServer } from './harness/server.js';
 import { hubSession } from './harness/session.js';
 import { cachedUrls, card, installedRecord, recordInstallPhases, type InstalledRecord } from './harness/store.js';
@@ -22,7 +23,7 @@ import { cachedUrls, card, installedRecord, recordInstallPhases, type InstalledR
 const skip = chromiumUnavailable();
 const QA = 'mobilebert-squad2';
 const QA_REPO = 'csarron/mobilebert-uncased-squad-v2';
-const QA_REVISION = registryEntry(QA).revision;
+const QA_REVISION = hubRevision(registryEntry(QA));
 
 /** The record lists the fp32 file as stored and onnx/model_quantized.onnx as made on this device; bytes count both. */
 function assertOnDeviceInt8(record: InstalledRecord | undefined, fp32Path: string): void {
@@ -215,8 +216,12 @@ describe('the on-device int8 step with the full-size QA model (99 MB fp32) in Ch
   });
 });
 
-/** A sentence classifier the hub publishes as model.safetensors only: bundled, it is built into ONNX at build time. */
-const CHECKPOINT_CLASSIFIER = REGISTRY.find((m) => m.task === 'classify' && m.files.some((f) => f.path === 'model.safetensors'));
+/** A sentence classifier the hub publishes as a checkpoint only: bundled, it is built into ONNX at build time. */
+const CHECKPOINT_CLASSIFIER = REGISTRY.find((m) => m.task === 'classify' && modelWeights(m.files.map((f) => f.path))?.kind === 'checkpoint');
+const CHECKPOINT_CLASSIFIER_FILE = (() => {
+  const w = CHECKPOINT_CLASSIFIER && modelWeights(CHECKPOINT_CLASSIFIER.files.map((f) => f.path));
+  return w?.kind === 'checkpoint' ? w.path : undefined;
+})();
 
 describe('a build with a bundled model (LENS_BUNDLE_MODEL)', { skip }, () => {
   let outDir: string;
@@ -229,7 +234,7 @@ describe('a build with a bundled model (LENS_BUNDLE_MODEL)', { skip }, () => {
     outDir = mkdtempSync(join(tmpdir(), 'lens-bundled-'));
     const folder = hubFilePath(hubDir, { repo: QA_REPO, revision: QA_REVISION, path: '' });
     const bundles = [`${QA}=${folder}`];
-    if (CHECKPOINT_CLASSIFIER) bundles.push(`${CHECKPOINT_CLASSIFIER.id}=${hubFilePath(hubDir, { ...CHECKPOINT_CLASSIFIER, path: '' })}`);
+    if (CHECKPOINT_CLASSIFIER) bundles.push(`${CHECKPOINT_CLASSIFIER.id}=${hubFilePath(hubDir, { repo: CHECKPOINT_CLASSIFIER.repo, revision: hubRevision(CHECKPOINT_CLASSIFIER), path: '' })}`);
     const build = spawnSync('npx', ['vite', 'build', '--mode', 'chrome', '--logLevel', 'error'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, LENS_OUT_DIR: outDir, LENS_BUNDLE_MODEL: bundles.join(',') } });
     assert.equal(build.status, 0, build.stderr);
     lens = await launchChromium({ extensionDir: outDir });
@@ -257,13 +262,14 @@ describe('a build with a bundled model (LENS_BUNDLE_MODEL)', { skip }, () => {
     assert.equal(qa.state.source, 'bundled');
   });
 
-  test('a safetensors-only folder is shipped as ONNX, built at build time, and classifies with no download', { skip: CHECKPOINT_CLASSIFIER ? false : 'no classifier published as model.safetensors only in models/registry.json' }, async () => {
+  test(`a ${CHECKPOINT_CLASSIFIER_FILE ?? 'checkpoint'}-only folder is shipped as ONNX, built at build time, and classifies with no download`, { skip: CHECKPOINT_CLASSIFIER ? false : 'no classifier published as a checkpoint only in models/registry.json' }, async () => {
     const id = (CHECKPOINT_CLASSIFIER as { id: string }).id;
+    const checkpoint = CHECKPOINT_CLASSIFIER_FILE as string;
     const dir = join(outDir, 'models', id);
     assert.ok(existsSync(join(dir, 'onnx', 'model.onnx')), 'onnx/model.onnx is in the package');
-    assert.ok(!existsSync(join(dir, 'model.safetensors')), 'the checkpoint is not');
+    assert.ok(!existsSync(join(dir, checkpoint)), `${checkpoint} is not`);
     const listed = (JSON.parse(readFileSync(join(outDir, 'models', 'bundled.json'), 'utf8')) as { models: Array<{ id: string; files: Array<{ path: string }> }> }).models.find((m) => m.id === id);
-    assert.ok(listed?.files.some((f) => f.path === 'onnx/model.onnx') && !listed.files.some((f) => f.path === 'model.safetensors'), JSON.stringify(listed));
+    assert.ok(listed?.files.some((f) => f.path === 'onnx/model.onnx') && !listed.files.some((f) => f.path === checkpoint), JSON.stringify(listed));
     server.clearRequests();
     const page = await lens.openExtensionPage('src/options/options.html');
     const reply = await page.evaluate(() => chrome.runtime.sendMessage({ type: 'classify/run', requestId: crypto.randomUUID(), mode: 'sentiment', text: 'A gorgeous, witty, seductive movie.' }));

@@ -2,7 +2,8 @@
 // sha256 of the real upstream files, and the extension refuses anything else; the fake hub (./models.ts) serves
 // random-weight files with other hashes. So the tests that download from a fake hub run a build of the same
 // sources made with LENS_REGISTRY: the release registry with each file's sha256 (and exact size) replaced by those
-// of the files that hub serves. Built once per browser and hub under .tmp/e2e/build/, and rebuilt when the sources
+// of the files that hub serves. Entries with "pin": "first-install" are left as they are: they carry no hashes
+// (the registry refuses one that does), the extension takes them from the fake hub's API at the first install. Built once per browser and hub under .tmp/e2e/build/, and rebuilt when the sources
 // or the registry change. dist/ (the release build) is never touched: the tests that need the real pins use it.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -26,7 +27,7 @@ interface RegistryFileJson {
   sha256?: string;
 }
 interface RegistryJson {
-  models: Array<{ repo: string; revision: string; files: RegistryFileJson[] }>;
+  models: Array<{ repo: string; revision?: string; pin?: string; files: RegistryFileJson[] }>;
 }
 
 const sha256 = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex');
@@ -34,12 +35,16 @@ const sha256 = (bytes: Buffer | string) => createHash('sha256').update(bytes).di
 /**
  * The release registry's text with every file a hub tree serves pinned to that file: its sha256 and exact size
  * (files the tree lacks keep the release values: optional files the hub does not have, files a bench tree omits).
+ * First-install entries are kept as the release has them.
  */
 export async function pinnedRegistryText(hubDir: string): Promise<string> {
   const registry = JSON.parse(await readFile(REGISTRY_PATH, 'utf8')) as RegistryJson;
   for (const m of registry.models) {
+    // first install: no pins of its own (the hub's API gives them), and no revision to find its files under
+    const revision = m.revision;
+    if (m.pin === 'first-install' || revision === undefined) continue;
     for (const f of m.files) {
-      const path = hubFilePath(hubDir, { repo: m.repo, revision: m.revision, path: f.path });
+      const path = hubFilePath(hubDir, { repo: m.repo, revision, path: f.path });
       if (!existsSync(path)) continue;
       const bytes = await readFile(path);
       f.sha256 = sha256(bytes);

@@ -65,6 +65,15 @@ export function screenshotDir(): string {
   return dir;
 }
 
+/** A page in the light and the dark colour scheme: test-results/screenshots/{name}-light.png, -dark.png */
+export async function screenshotBothSchemes(page: Page, name: string): Promise<void> {
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.screenshot({ path: join(screenshotDir(), `${name}-${scheme}.png`), fullPage: true });
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+}
+
 // The slice of the extension APIs the harness calls inside the browser (tsconfig has no DOM/chrome types).
 interface TabsApi {
   chrome: {

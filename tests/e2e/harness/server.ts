@@ -1,8 +1,10 @@
 // The web the browser sees in end-to-end tests, on 127.0.0.1 only: a site (SQuAD articles as realistic pages,
 // fixtures) and, on its own port so it can really go away, a fake Hugging Face hub serving prepareHub()'s tree
-// with the headers the real hub sends. Every request to either is logged.
+// with the headers the real hub sends, and the hub's API for a repository at a revision
+// (/api/models/{repo}/revision/{ref}?blobs=true: the commit a branch is at, each file's size, git blob id and, for
+// LFS files, sha256), answered from the tree as the real hub answers. Every request to either is logged.
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, resolve, sep } from 'node:path';
@@ -36,6 +38,41 @@ export interface RequestRecord {
  * it (its Content-Length and X-Linked-Etag are those of the changed bytes): only a pinned sha256 can tell.
  */
 export type HubFault = 'missing' | 'error' | 'corrupt' | 'truncate' | 'short' | 'replaced';
+// The hub API (below) lists a 'replaced' file with the changed bytes' sha256, size and blob id (the hub vouches for
+// the change); for the others it lists the file as it is. A fault keyed by an API path (`api/models/${repo}/revision/${ref}`,
+// no query) makes the API answer 404 ('missing') or 500 ('error').
+
+/** The real hub's `siblings` entry of a file at a revision, with ?blobs=true. */
+export interface HubSibling {
+  rfilename: string;
+  size: number;
+  /** git's blob id: of the file, or for an LFS file of its pointer */
+  blobId: string;
+  lfs?: { sha256: string; size: number; pointerSize: number };
+}
+
+/** Files the fake hub stores in LFS, as the real hub does for weights (.gitattributes of a transformers repo). */
+const LFS_FILE = /\.(onnx|safetensors|bin|h5|msgpack|ot|pt|pth|ckpt|pkl|pickle|tflite)$/;
+
+/** git's blob id: sha1 of "blob <length>\0" + bytes. */
+export function gitBlobId(bytes: Uint8Array): string {
+  return createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
+}
+
+/** What the hub lists for a file: its git blob id, or for an LFS file its pointer's blob id and the content's sha256. */
+export function hubSibling(path: string, bytes: Uint8Array): HubSibling {
+  if (!LFS_FILE.test(path)) return { rfilename: path, size: bytes.length, blobId: gitBlobId(bytes) };
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const pointer = Buffer.from(`version https://git-lfs.github.com/spec/v1\noid sha256:${sha256}\nsize ${bytes.length}\n`);
+  return { rfilename: path, size: bytes.length, blobId: gitBlobId(pointer), lfs: { sha256, size: bytes.length, pointerSize: pointer.length } };
+}
+
+/** The change the fake hub makes to a file for a 'replaced' fault, a moved branch's new commit: one byte differs. */
+export function changedBytes(bytes: Uint8Array): Buffer {
+  const changed = Buffer.from(bytes);
+  changed[changed.length >> 1] ^= 0x01;
+  return changed;
+}
 
 export interface TestServerOptions {
   hubDir: string;
@@ -51,8 +88,18 @@ export interface TestServer {
   readonly hubOnline: boolean;
   /** may be changed at any time; applies to responses that start afterwards */
   hubBytesPerSecond: number;
-  /** keyed by the path under the hub base: `${repo}/resolve/${revision}/${path}` */
+  /** keyed by the path under the hub base: `${repo}/resolve/${revision}/${path}` (or an API path, see HubFault) */
   readonly hubFaults: Map<string, HubFault>;
+  /**
+   * Moves a branch of a repository in the tree to a new commit (returned): the same files, with `path` (default:
+   * the first weights file) changed as a new upstream version would be (one byte differs). The hub then serves
+   * it at {repo}/resolve/{new commit}/ and its API resolves the branch to it; the old commit stays served.
+   */
+  moveBranch(repo: string, branch: string, path?: string): Promise<string>;
+  /** the commit a branch is at now (after moveBranch, the moved one), or undefined for an unknown repo or branch */
+  branchCommit(repo: string, branch: string): Promise<string | undefined>;
+  /** undoes every moveBranch */
+  resetBranches(): void;
   readonly requests: readonly RequestRecord[];
   /** pages a test makes up (e.g. 10 MB of text, too big to commit): path -> HTML, served from the site */
   readonly pages: Map<string, string>;
@@ -235,6 +282,115 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
   const log = (server: RequestRecord['server'], req: IncomingMessage, origin: string) =>
     requests.push({ server, url: `${origin}${req.url ?? '/'}`, method: req.method ?? 'GET', time: Date.now() });
 
+  // Commits made by moveBranch: `${repo}@${commit}` -> the commit whose files it serves, and the files it changed.
+  const moved = new Map<string, { base: string; changed: Map<string, Buffer> }>();
+  // Branches moved by moveBranch: `${repo}@${branch}` -> commit.
+  const movedBranches = new Map<string, string>();
+
+  const safeDecode = (s: string) => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      return undefined;
+    }
+  };
+
+  /** The bytes of a file at a commit (a commit of moveBranch: its base's, or its change), or undefined. */
+  const fileAt = async (repo: string, commit: string, path: string): Promise<Buffer | undefined> => {
+    const virtual = moved.get(`${repo}@${commit}`);
+    if (virtual) return virtual.changed.get(path) ?? fileAt(repo, virtual.base, path);
+    return readOrUndefined(inside(hubRoot, [...repo.split('/'), 'resolve', commit, ...path.split('/')].map(encodeURIComponent).join('/')));
+  };
+
+  /** Every file path of a repository at a commit (walks {repo}/resolve/{commit}/), or undefined when there is no such commit. */
+  const filesAt = async (repo: string, commit: string): Promise<string[] | undefined> => {
+    const virtual = moved.get(`${repo}@${commit}`);
+    if (virtual) return filesAt(repo, virtual.base);
+    const dir = inside(hubRoot, [...repo.split('/'), 'resolve', commit].map(encodeURIComponent).join('/'));
+    if (!dir) return undefined;
+    const out: string[] = [];
+    const walk = async (d: string, prefix: string): Promise<boolean> => {
+      let names: string[];
+      try {
+        names = (await readdir(d)).sort();
+      } catch {
+        return false;
+      }
+      for (const name of names) {
+        const full = join(d, name);
+        // stat follows symlinks (the bench's tree links its files)
+        if ((await stat(full)).isDirectory()) await walk(full, `${prefix}${name}/`);
+        else out.push(`${prefix}${name}`);
+      }
+      return true;
+    };
+    return (await walk(dir, '')) ? out : undefined;
+  };
+
+  const repoExists = async (repo: string): Promise<boolean> => {
+    const dir = inside(hubRoot, [...repo.split('/'), 'resolve'].map(encodeURIComponent).join('/'));
+    return dir !== undefined && (await stat(dir).then((st) => st.isDirectory(), () => false));
+  };
+
+  const branchCommit = async (repo: string, branch: string): Promise<string | undefined> => {
+    const m = movedBranches.get(`${repo}@${branch}`);
+    if (m) return m;
+    // REFS_FILE of ./models.ts: { [branch]: commit }, beside the repository's resolve/ folder
+    const refsFile = inside(hubRoot, `${repo.split('/').map(encodeURIComponent).join('/')}/refs.json`);
+    const refs = await readOrUndefined(refsFile);
+    if (!refs) return undefined;
+    const commit = new Map(Object.entries(JSON.parse(refs.toString('utf8')) as Record<string, string>)).get(branch);
+    return commit && /^[0-9a-f]{40}$/.test(commit) ? commit : undefined;
+  };
+
+  const sendJson = (res: ServerResponse, status: number, body: unknown, errorCode?: string) => {
+    const text = JSON.stringify(body);
+    res.writeHead(status, { ...CORS, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-store', ...(errorCode ? { 'X-Error-Code': errorCode } : {}) });
+    res.end(text);
+  };
+
+  /** GET /api/models/{owner}/{name}/revision/{ref}[?blobs=true], as the real hub answers it. */
+  const handleApi = async (res: ServerResponse, tail: string, query: URLSearchParams) => {
+    const parts = tail.split('/');
+    const decoded = parts.map(safeDecode);
+    const fault = hubFaults.get(decoded.join('/'));
+    if (fault === 'error') return sendJson(res, 500, { error: 'Internal Error' });
+    const repo = decoded[2] && decoded[3] ? `${decoded[2]}/${decoded[3]}` : '';
+    const ref = decoded.slice(5).join('/');
+    if (parts.length < 6 || decoded.some((p) => p === undefined) || parts[1] !== 'models' || parts[4] !== 'revision' || !ref) return sendJson(res, 404, { error: 'Not Found' });
+    if (fault === 'missing' || !(await repoExists(repo))) return sendJson(res, 404, { error: 'Repository not found' }, 'RepoNotFound');
+    const commit = /^[0-9a-f]{40}$/.test(ref) && (await filesAt(repo, ref)) ? ref : await branchCommit(repo, ref);
+    const paths = commit ? await filesAt(repo, commit) : undefined;
+    if (!commit || !paths) return sendJson(res, 404, { error: `Invalid rev id: ${ref}` }, 'RevisionNotFound');
+    const blobs = query.get('blobs') === 'true';
+    const siblings: Array<HubSibling | { rfilename: string }> = [];
+    for (const path of paths) {
+      if (!blobs) {
+        siblings.push({ rfilename: path });
+        continue;
+      }
+      const bytes = await fileAt(repo, commit, path);
+      if (!bytes) continue;
+      // a 'replaced' file: the hub vouches for the changed bytes
+      siblings.push(hubSibling(path, hubFaults.get(`${repo}/resolve/${commit}/${path}`) === 'replaced' ? changedBytes(bytes) : bytes));
+    }
+    const [author] = repo.split('/');
+    sendJson(res, 200, {
+      _id: createHash('sha1').update(repo).digest('hex').slice(0, 24),
+      id: repo,
+      modelId: repo,
+      author,
+      sha: commit,
+      lastModified: new Date(0).toISOString(),
+      private: false,
+      disabled: false,
+      gated: false,
+      tags: ['transformers', 'pytorch'],
+      library_name: 'transformers',
+      siblings,
+    });
+  };
+
   let hubOrigin = '';
   const handleHub = async (req: IncomingMessage, res: ServerResponse) => {
     log('hub', req, hubOrigin);
@@ -243,11 +399,14 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
       res.end();
       return;
     }
-    const path = new URL(req.url ?? '/', hubOrigin).pathname;
+    const url = new URL(req.url ?? '/', hubOrigin);
+    const path = url.pathname;
     const tail = path.startsWith('/hub/') ? path.slice('/hub/'.length) : '';
-    const fault = hubFaults.get(tail.split('/').map(decodeURIComponent).join('/'));
-    const resolved = /^[^/]+\/[^/]+\/resolve\/[^/]+\/.+/.test(tail) ? inside(hubRoot, tail) : undefined;
-    const file = fault === 'missing' ? undefined : await readOrUndefined(resolved);
+    if (tail.startsWith('api/')) return handleApi(res, tail, url.searchParams);
+    const fault = hubFaults.get(tail.split('/').map((p) => safeDecode(p) ?? p).join('/'));
+    const at = /^([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(tail);
+    const decoded = at ? [at[1], at[2], at[3]].map((p) => p.split('/').map(safeDecode)) : undefined;
+    const file = fault === 'missing' || !decoded || decoded.some((p) => p.some((x) => x === undefined || x === '' || x === '.' || x === '..')) ? undefined : await fileAt(decoded[0].join('/'), decoded[1].join('/'), decoded[2].join('/'));
     if (!file || fault === 'error') {
       const [status, text] = file ? [500, 'Internal Error'] : [404, 'Entry not found'];
       res.writeHead(status, { ...CORS, 'Content-Type': 'text/plain', 'Content-Length': text.length, 'X-Error-Code': file ? 'Error' : 'EntryNotFound' });
@@ -255,12 +414,9 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
       return;
     }
     let served = fault === 'short' ? file.subarray(0, file.length >> 1) : file;
-    if (fault === 'replaced') {
-      served = Buffer.from(file);
-      served[served.length >> 1] ^= 0x01;
-    }
+    if (fault === 'replaced') served = changedBytes(file);
     const headers: Record<string, string | number> = { ...CORS, 'Content-Type': contentType(path), 'Content-Length': served.length, 'Cache-Control': 'no-store' };
-    if (path.endsWith('.onnx') || path.endsWith('.safetensors')) {
+    if (LFS_FILE.test(path)) {
       // The real hub's LFS headers: the sha256 of the content (quoted) and its size.
       headers['X-Linked-Etag'] = `"${createHash('sha256').update(served).digest('hex')}"`;
       headers['X-Linked-Size'] = served.length;
@@ -323,6 +479,23 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     },
     hubBytesPerSecond: options.hubBytesPerSecond ?? 0,
     hubFaults,
+    moveBranch: async (repo, branch, path) => {
+      const from = await branchCommit(repo, branch);
+      if (!from) throw new Error(`moveBranch: the fake hub has no branch ${branch} of ${repo}`);
+      const files = (await filesAt(repo, from)) ?? [];
+      const target = path ?? files.find((p) => LFS_FILE.test(p));
+      const bytes = target === undefined ? undefined : await fileAt(repo, from, target);
+      if (target === undefined || !bytes) throw new Error(`moveBranch: no ${path ?? 'weights file'} in ${repo} at ${from}`);
+      const commit = createHash('sha1').update(`${repo}\n${from}\nmoved ${moved.size}`).digest('hex');
+      moved.set(`${repo}@${commit}`, { base: from, changed: new Map([[target, changedBytes(bytes)]]) });
+      movedBranches.set(`${repo}@${branch}`, commit);
+      return commit;
+    },
+    branchCommit,
+    resetBranches: () => {
+      moved.clear();
+      movedBranches.clear();
+    },
     requests,
     pages,
     clearRequests: () => {

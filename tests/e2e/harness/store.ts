@@ -36,6 +36,17 @@ export interface InstalledRecord {
   files: StoredFile[];
   bytes: number;
   int8Error?: string;
+  /** the commit a hub download came from */
+  revision?: string;
+}
+
+/** What a profile records at a "first-install" model's first install (storage.local devicePins[modelId]). */
+export interface DevicePinRecord {
+  repo: string;
+  branch: string;
+  commit: string;
+  files: Array<{ path: string; sha256: string; size: number }>;
+  pinnedAt: number;
 }
 
 /** The model store's record of a model (storage.local), as the background wrote it. */
@@ -45,6 +56,15 @@ export async function installedRecord(lens: LensChromium, id: string): Promise<I
     const { chrome } = globalThis as unknown as { chrome: { storage: { local: { get(key: string): Promise<Record<string, Record<string, unknown> | undefined>> } } } };
     return (await chrome.storage.local.get('installedModels')).installedModels?.[modelId] as InstalledRecord | undefined;
   }, id);
+}
+
+/** The first-install pins this profile recorded (storage.local devicePins), by model id. */
+export async function devicePins(lens: LensChromium): Promise<Record<string, DevicePinRecord>> {
+  const sw = await lens.serviceWorker();
+  return sw.evaluate(async () => {
+    const { chrome } = globalThis as unknown as { chrome: { storage: { local: { get(key: string): Promise<{ devicePins?: Record<string, DevicePinRecord> }> } } } };
+    return (await chrome.storage.local.get('devicePins')).devicePins ?? {};
+  });
 }
 
 /** Collects, in an extension page, the install progress events of a model: "phase: message". */
