@@ -101,9 +101,7 @@ if (only.has('native')) {
 if (only.has('browser')) {
   const { benchBrowser } = await import('./browser/driver.js');
   log('Chromium (the built extension, and transformers.js in the same browser):');
-  const checkpointDir = join(ROOT, '.tmp', 'bench', 'mobilebert-sst2-safetensors');
-  if (!existsSync(join(checkpointDir, 'model.safetensors'))) await makeModelFolder({ arch: 'mobilebert', task: { kind: 'classify', labels: ['negative', 'positive'] }, outDir: checkpointDir, seed: 42, format: 'safetensors' });
-  results.browser = await benchBrowser({ modelDir: MODEL_DIR, int8Dir: INT8_DIR, checkpointDir, trials: cfg.trials, warmupMs: cfg.warmupMs, articles: cfg.quick ? ARTICLES.slice(0, 2) : ARTICLES, questionsPerArticle: 1 });
+  results.browser = await benchBrowser({ modelDir: MODEL_DIR, int8Dir: INT8_DIR, timeCheckpointInstall: true, trials: cfg.trials, warmupMs: cfg.warmupMs, articles: cfg.quick ? ARTICLES.slice(0, 2) : ARTICLES, questionsPerArticle: 1 });
 }
 
 if (data && only.has('firefox')) {

@@ -75,9 +75,9 @@ export interface BrowserBenchOptions extends PageQaBenchOptions {
    * Set: the registry's sentiment model (CHECKPOINT_MODEL_ID: pytorch_model.bin only, "pin": "first-install") is
    * installed through the extension to time the build in the worker, its files those of the full-size fake hub
    * (tests/e2e/harness/models.ts FULL_SIZE_QA_HUB_DIR: a full-size MobileBERT pytorch_model.bin, served with the
-   * hub's API). The folder itself is no longer read: the model the registry lists is the hub's, not a local folder.
+   * hub's API).
    */
-  checkpointDir?: string;
+  timeCheckpointInstall?: boolean;
   /** the same model quantized (onnx/model_quantized.onnx, `lens model quantize`): the engine page's and transformers.js's int8 runs */
   int8Dir?: string;
   /** skip the transformers.js page */
@@ -311,7 +311,7 @@ export async function benchBrowser(options: BrowserBenchOptions): Promise<Browse
   const coldTrials = Number(process.env.BENCH_COLD ?? options.coldTrials ?? Math.min(options.trials, 3));
   // the hub tree first: the bench build's registry pins its files (the release registry pins the real upstream ones)
   const hubDir = join(ROOT, '.tmp', 'bench', 'hub');
-  makeHubTree(modelDir, hubDir, options.int8Dir, options.checkpointDir ? await checkpointRepo(log) : undefined);
+  makeHubTree(modelDir, hubDir, options.int8Dir, options.timeCheckpointInstall ? await checkpointRepo(log) : undefined);
   const registryFile = `${outDir}.registry.json`;
   const registryText = await pinnedRegistryText(hubDir);
   const samePins = existsSync(registryFile) && readFileSync(registryFile, 'utf8') === registryText;
@@ -357,7 +357,7 @@ export async function benchBrowser(options: BrowserBenchOptions): Promise<Browse
     log('installing the model through the extension (models/download)...');
     const install = await send<unknown>(options_, { type: 'models/download', modelId: QA_MODEL_ID });
     log(`installed in ${install.ms.toFixed(0)} ms`);
-    const checkpointInstall = options.checkpointDir ? await timeCheckpointInstall(options_, log) : undefined;
+    const checkpointInstall = options.timeCheckpointInstall ? await timeCheckpointInstall(options_, log) : undefined;
     // page QA over >= 200 questions of all 48 articles, cold-start breakdown, memory growth (BENCH_PAGEQA_SAMPLE=0 skips)
     const pageQaSample = process.env.BENCH_PAGEQA_SAMPLE === '0' ? undefined : await (await import('./page-qa-sample.js')).samplePageQa({ lens, server, asker: options_ }, data, { log });
     if (process.env.BENCH_THREADS) await options_.evaluate((t) => (globalThis as unknown as { chrome: { storage: { local: { set(v: object): Promise<void> } } } }).chrome.storage.local.set({ 'lens.threads': t }), process.env.BENCH_THREADS);
