@@ -4,7 +4,7 @@
 // registry) and the extension's start alike. The extension's side of the tiers is tested in tests/e2e.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { modelWeights, weightPaths } from '../src/shared/model-files.js';
+import { modelWeights, weightFiles } from '../src/shared/model-files.js';
 import { REGISTRY, parseRegistry, pinTier, unpinnedWeights } from '../src/shared/registry.js';
 
 const HASH = 'ab'.repeat(32);
@@ -18,7 +18,7 @@ test('release check: every registry entry could install on a fresh profile', () 
     assert.ok(weights, `${m.id} lists weights`);
     if (pinTier(m) === 'registry') {
       assert.match(m.revision ?? '', /^[0-9a-f]{40}$/, `${m.id}: a full commit hash`);
-      for (const path of weightPaths(weights)) assert.match(m.files.find((f) => f.path === path)?.sha256 ?? '', /^[0-9a-f]{64}$/, `${m.id}: sha256 of ${path}`);
+      for (const path of weightFiles(m.files.map((f) => f.path))) assert.match(m.files.find((f) => f.path === path)?.sha256 ?? '', /^[0-9a-f]{64}$/, `${m.id}: sha256 of ${path}`);
     } else {
       assert.equal(m.revision, undefined, `${m.id}: a first-install entry's commit is resolved per profile`);
       assert.ok(m.branch, `${m.id}: names the branch to resolve`);
@@ -49,6 +49,8 @@ test('an entry pinned by Lens without the sha256 of each weights file is refused
   assert.throws(() => parseRegistry({ models: [entry([{ path: 'config.json' }, { path: 'model.onnx' }])] }), /entry a: no sha256 for model\.onnx at revision 6d49c30d.*no profile could install it.*"pin": "first-install"/);
   assert.throws(() => parseRegistry({ models: [entry([{ path: 'config.json' }, { path: 'model.onnx', sha256: HASH }, { path: 'onnx/model_quantized.onnx' }])] }), /no sha256 for onnx\/model_quantized\.onnx/, 'every ONNX file listed is downloaded, so each needs its pin');
   assert.throws(() => parseRegistry({ models: [entry([{ path: 'config.json' }, { path: 'pytorch_model.bin' }])] }), /no sha256 for pytorch_model\.bin/);
+  const shards = [{ path: 'pytorch_model-00001-of-00002.bin', sha256: HASH }, { path: 'pytorch_model-00002-of-00002.bin' }];
+  assert.throws(() => parseRegistry({ models: [entry([{ path: 'config.json' }, { path: 'pytorch_model.bin.index.json', sha256: HASH }, ...shards])] }), /no sha256 for pytorch_model-00002-of-00002\.bin/, 'every shard is weights');
   const [pinned] = parseRegistry({ models: [entry([{ path: 'config.json' }, { path: 'vocab.txt' }, { path: 'model.onnx', sha256: HASH }])] });
   assert.deepEqual(unpinnedWeights(pinned), [], 'the tokenizer and config files need no pin');
   assert.equal(pinTier(pinned), 'registry');

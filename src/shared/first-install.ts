@@ -4,7 +4,7 @@
 // weights; the git blob id of small files), and from then on what this profile recorded then (a DevicePin): the
 // same commit and the sha256 of every file it stored, so a later download that differs is refused.
 // Pure functions over JSON and bytes: unit-tested in Node (tests/first-install.test.ts).
-import { modelWeights, weightPaths } from './model-files.js';
+import { weightFiles } from './model-files.js';
 import { COMMIT_HASH, type RegistryEntry } from './registry.js';
 
 /** A commit and file hashes recorded on this device at a "first-install" entry's first install. */
@@ -85,7 +85,7 @@ export function hubRevisionPlan(entry: RegistryEntry, json: unknown): DownloadPl
   // file names from the hub are keys of a Map, never of an object
   const siblings = new Map<string, Record<string, unknown>>();
   for (const s of json.siblings) if (isRecord(s) && typeof s.rfilename === 'string') siblings.set(s.rfilename, s);
-  const weights = new Set(weightPaths(modelWeights(entry.files.map((f) => f.path)) ?? { kind: 'onnx', paths: [] }));
+  const weights = new Set(weightFiles(entry.files.map((f) => f.path)));
   const at = `${entry.repo} at commit ${commit.slice(0, 7)} (${entry.branch})`;
   const files: PlannedFile[] = [];
   for (const f of entry.files) {

@@ -81,9 +81,12 @@ export function modelWeights(paths: readonly string[]): Weights | undefined {
   return undefined;
 }
 
-/** The weight files a folder brings: the ONNX files, or the checkpoint (for a sharded one, its index; the shards come from it). */
-export function weightPaths(weights: Weights): string[] {
-  return weights.kind === 'onnx' ? weights.paths : [weights.path];
+/** The files among these that hold weights, which a pin must cover: the ONNX files, or the checkpoint and its shards. */
+export function weightFiles(paths: readonly string[]): string[] {
+  const weights = modelWeights(paths);
+  if (!weights) return [];
+  if (weights.kind === 'onnx') return weights.paths;
+  return [weights.path, ...(weights.format === 'pytorch-sharded' ? paths.filter(isPytorchShard) : [])];
 }
 
 /**
@@ -92,11 +95,7 @@ export function weightPaths(weights: Weights): string[] {
  * Flax, fp16/int4 ONNX variants, a pickle beside model.safetensors) of 100 MB and more each: never read.
  */
 export function modelFolderFiles(paths: readonly string[]): string[] {
-  const keep = TOKENIZER_FILES.filter((p) => paths.includes(p));
-  const weights = modelWeights(paths);
-  if (!weights) return keep;
-  if (weights.kind === 'onnx') return [...keep, ...weights.paths];
-  return [...keep, weights.path, ...(weights.format === 'pytorch-sharded' ? paths.filter(isPytorchShard) : [])];
+  return [...TOKENIZER_FILES.filter((p) => paths.includes(p)), ...weightFiles(paths)];
 }
 
 /**

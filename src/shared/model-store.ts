@@ -1,9 +1,10 @@
 // Model files on the device. Bytes live in Cache Storage (shared by the background and the extension's
 // pages, survives restarts, works offline); which models are complete lives in storage.local, written only
 // after every file is stored, so an interrupted download or import never looks installed.
-// A model that comes as a checkpoint (config.json + model.safetensors or pytorch_model.bin, no ONNX file) gets its ONNX graph built
-// here once its files are stored; a model whose registry entry says "int8": "on-device", or that was just built,
-// then gets its int8 file made from the stored fp32 file: both steps are part of the same install.
+// A model that comes as a checkpoint (config.json + model.safetensors or pytorch_model.bin, no ONNX file) gets its
+// ONNX graph built here once its files are stored; a model whose registry entry says "int8": "on-device", or that
+// was just built, then gets its int8 file made from the stored fp32 file: both steps are part of the same install.
+// Downloads follow a plan of the entry's verification tier (src/shared/first-install.ts).
 // Used by the background (downloads, imports, loading) and the options page (storing a folder from disk).
 import browser from 'webextension-polyfill';
 import { buildOnnxFromCheckpoint } from '../engine/graph/index.js';
@@ -351,8 +352,9 @@ async function completeInstall(entry: RegistryEntry, cache: Cache, stored: Pick<
 
 /**
  * Builds the model's ONNX graph from its stored config.json and checkpoint (src/engine/graph; a pytorch_model.bin
- * is read as data by src/engine/pytorch.ts, never unpickled) and stores it as onnx/model.onnx. What goes wrong (a malformed or truncated checkpoint, missing tensors, an architecture
- * Lens does not know) is thrown with the engine's words: the install is refused.
+ * is read as data by src/engine/pytorch.ts, never unpickled) and stores it as onnx/model.onnx. What goes wrong (a
+ * malformed or truncated checkpoint, missing tensors, an architecture Lens does not know) is thrown with the
+ * engine's words: the install is refused.
  */
 async function storeBuiltOnnx(entry: RegistryEntry, cache: Cache, options: InstallOptions): Promise<StoredFile> {
   options.onBuild?.(0, undefined);
@@ -360,11 +362,11 @@ async function storeBuiltOnnx(entry: RegistryEntry, cache: Cache, options: Insta
     const res = await cache.match(cacheKey(entry.id, path));
     return res ? new Uint8Array(await res.arrayBuffer()) : undefined;
   };
+  const configBytes = await read('config.json');
+  if (!configBytes) throw new Error(`config.json of ${entry.name} is missing from storage`);
   let config: unknown;
   try {
-    const bytes = await read('config.json');
-    if (!bytes) throw new Error('it is missing from storage');
-    config = JSON.parse(new TextDecoder().decode(bytes));
+    config = JSON.parse(new TextDecoder().decode(configBytes));
   } catch (err) {
     throw new Error(`config.json of ${entry.name} is not valid JSON (${err instanceof Error ? err.message : String(err)})`);
   }

@@ -1,6 +1,6 @@
 // The model registry (models/registry.json): which models exist, where on the hub, which files.
 import registryJson from '../../models/registry.json' with { type: 'json' };
-import { ONNX_FILES, isUnreadablePickle, modelWeights, weightPaths } from './model-files.js';
+import { ONNX_FILES, isUnreadablePickle, modelWeights, weightFiles } from './model-files.js';
 import type { ModelTask } from './protocol.js';
 
 export interface RegistryFile {
@@ -187,13 +187,12 @@ export function onDeviceInt8Source(entry: RegistryEntry, storedPaths: readonly s
 }
 
 /**
- * The entry's weight files (its ONNX files, or its checkpoint) that the registry gives no sha256 for. A revision
+ * The entry's weight files (its ONNX files, or its checkpoint and any shards) that the registry gives no sha256 for. A revision
  * pin alone trusts whoever serves the bytes (the hub, a mirror, the network path); the sha256 is what says these
  * are the bytes that were reviewed, so an entry pinned by Lens must have none of these (checkPin).
  */
 export function unpinnedWeights(entry: RegistryEntry): string[] {
-  const weights = modelWeights(entry.files.map((f) => f.path));
-  return (weights ? weightPaths(weights) : []).filter((p) => !entry.files.find((f) => f.path === p)?.sha256);
+  return weightFiles(entry.files.map((f) => f.path)).filter((p) => !entry.files.find((f) => f.path === p)?.sha256);
 }
 
 /** Download size as the registry states it. */
