@@ -9,6 +9,7 @@
 // This file chooses what to read of the page, falling back from the main article to the whole page.
 import type { Reading } from '../shared/protocol.js';
 import { readabilityMain } from './main-content.js';
+import { articleNote, withRoles } from './roles.js';
 import { extractSelectionAgain } from './selection.js';
 import { newSnapshot, type Snapshot } from './snapshot.js';
 import type { BuiltText } from './text-map.js';
@@ -55,8 +56,9 @@ export function mainRoot(doc: Document): Element {
   return best ?? body;
 }
 
-/** What the popup says was read (after "Read: "). */
+/** What the popup says was read (after "Read: "); an article read with Readability says which parts it has. */
 const READ_MAIN: Reading = { kind: 'main', note: 'the main article' };
+const readArticle = (built: BuiltText): Reading => ({ kind: 'main', note: articleNote(built.passages) });
 const readWhole = (why: string): Reading => ({ kind: 'page', note: `the whole page (${why})` });
 
 /**
@@ -72,8 +74,8 @@ export function extractPage(doc: Document): Snapshot {
   let reading: Reading = readWhole('no main article found');
   const main = readabilityMain(doc, MIN_MAIN_TEXT);
   if (main) {
-    const r = readTree(body, 'page', { main, allVisible });
-    if (r.text.length >= MIN_MAIN_TEXT) [best, reading] = [r, READ_MAIN];
+    const r = withRoles(readTree(body, 'page', { main, allVisible }), main);
+    if (r.text.length >= MIN_MAIN_TEXT) [best, reading] = [r, readArticle(r)];
     else reading = readWhole('the main article is too short to answer from');
   } else {
     const root = mainRoot(doc);

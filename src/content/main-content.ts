@@ -8,6 +8,7 @@
 // nodes are paired with the live ones (moved nodes stay the same objects). What Readability keeps is then
 // translated back: the live text nodes it kept, and the live elements on their way down.
 import { Readability } from '@mozilla/readability';
+import { isAuthorBox, isBoilerplateByName, isBylineElement, isChromeLandmark, isLinkList, isNotice, isRelatedLinkLine, isTeaserHeading, linkDensity, textLength } from './boilerplate.js';
 
 /** The live nodes that make up the main content; the walker reads only these (see extract.ts `admits`). */
 export interface MainContent {
@@ -21,6 +22,10 @@ export interface MainContent {
   /** where the main content starts (its headline or first text node) and its last text node, in document order */
   readonly first: Node;
   readonly last: Node;
+  /** the article's headline element, when one was found */
+  readonly headline?: Element;
+  /** the first text node of the body as Readability chose it: what comes before it is the article's head */
+  readonly bodyStart: Node;
 }
 
 const ID_ATTR = 'data-lens-rid';
@@ -28,21 +33,12 @@ const ELEMENT_NODE = 1;
 const TEXT_NODE = 3;
 /** Readability's own limit for pages it reads (0 = none); beyond it the caller's heuristic decides. */
 export const MAX_ELEMENTS = 60_000;
-/** Readability's "byline" signals (its REGEXPS.byline and the attributes it checks). */
-const BYLINE = /byline|author|dateline|writtenby|p-author/i;
-/** A class or id word (split at -, _ and spaces) of a block that is not content wherever it is. */
-const BOILERPLATE = new Set([
-  'breadcrumb', 'breadcrumbs', 'share', 'sharing', 'sharebar', 'social', 'newsletter', 'signup', 'subscribe', 'related', 'recommended',
-  'outbrain', 'taboola', 'promo', 'advert', 'advertisement', 'ad', 'ads', 'sponsor', 'sponsored', 'tags', 'comment', 'comments', 'rating',
-  'signature', 'cookie', 'consent', 'paywall', 'pagination', 'pager', 'toolbar', 'reviews',
-]);
-/** Short lines after the headline that say who wrote it and when (Readability drops them as metadata). */
-const META_WORDS = new Set(['date', 'dateline', 'published', 'timestamp', 'meta', 'byline', 'author', 'writtenby']);
-/** Blocks judged by their share of link text: mostly links = a menu or a link list, not prose. */
-const LINK_BLOCKS = new Set(['div', 'section', 'td', 'th', 'table', 'ul', 'ol', 'dl', 'header', 'footer']);
-const MAX_LINK_DENSITY = 0.5;
 /** A boilerplate-looking block holding more of the main text than this is the content after all. */
 const MAX_JUNK_SHARE = 0.3;
+/** Bylines and dates are short; a longer "author" block is an author bio box. */
+const MAX_BYLINE_CHARS = 150;
+/** Blocks that can be a notice line on their own (an inline <strong> inside a paragraph is part of its sentence). */
+const NOTICE_BLOCKS = new Set(['p', 'div', 'li', 'section', 'aside', 'footer', 'blockquote', 'h2', 'h3', 'h4', 'h5', 'h6', 'small']);
 
 interface Pairing {
   elements: Element[];
@@ -141,49 +137,45 @@ function putBackBylines(doc: Document, root: Node, from: Node, last: Node, text:
   const w = doc.createTreeWalker(root, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT);
   for (let n = w.nextNode(); n && n !== last; n = w.nextNode()) {
     if (n === from) passed = true;
+    // a header holding headline and byline surrounds `from`
     if (n.nodeType !== ELEMENT_NODE || !(passed || around.has(n))) continue;
     const el = n as Element;
-    const rel = el.getAttribute('rel') === 'author' || (el.getAttribute('itemprop') ?? '').includes('author');
-    const names = `${el.getAttribute('class') ?? ''} ${el.id}`;
-    // a header holding headline and byline surrounds `from`
-    if (!rel && el.localName !== 'time' && !BYLINE.test(names) && !names.toLowerCase().split(/[\s_-]+/).some((x) => META_WORDS.has(x))) continue;
-    const len = (el.textContent ?? '').trim().length;
-    if (len === 0 || len >= 100) continue;
+    if (!isBylineElement(el, MAX_BYLINE_CHARS)) continue;
     let inJunk = false;
-    for (let e: Element | null = el; e && !inJunk; e = e.parentElement) inJunk = isBoilerplate(e);
+    for (let e: Element | null = el; e && !inJunk; e = e.parentElement) inJunk = isBoilerplateByName(e) || isChromeLandmark(e);
     if (!inJunk) addTextOf(el, text);
   }
 }
 
-function isBoilerplate(el: Element): boolean {
-  const names = `${el.getAttribute('class') ?? ''} ${el.id}`.toLowerCase().split(/[\s_-]+/);
-  return names.some((n) => BOILERPLATE.has(n));
+/**
+ * A block that is not article text wherever it stands: named as boilerplate, mostly links, a navigation or
+ * sidebar landmark, a section headed "More stories" with links in it, or a short copyright or subscribe line.
+ */
+export function isJunk(el: Element, inHead = false): boolean {
+  if (isBoilerplateByName(el) || isLinkList(el, inHead) || isChromeLandmark(el) || isRelatedLinkLine(el)) return true;
+  if (NOTICE_BLOCKS.has(el.localName) && (isNotice(el) || isAuthorBox(el, MAX_BYLINE_CHARS))) return true;
+  const heading = el.firstElementChild;
+  return heading !== null && isTeaserHeading(heading) && linkDensity(el) > 0.3;
 }
 
-function textLength(el: Element): number {
-  return (el.textContent ?? '').replace(/\s+/g, '').length;
-}
-
-function isLinkList(el: Element): boolean {
-  if (!LINK_BLOCKS.has(el.localName)) return false;
-  const all = textLength(el);
-  if (all === 0) return false;
-  let links = 0;
-  for (const a of el.querySelectorAll('a')) links += textLength(a);
-  return links / all > MAX_LINK_DENSITY;
+/** The junk block `n` is in, up to (not including) `root`; the outermost one. */
+function junkAncestor(n: Node, root: Node, junk: (el: Element) => boolean): Element | undefined {
+  let found: Element | undefined;
+  for (let e = n.parentElement; e && e !== root; e = e.parentElement) if (junk(e)) found = e;
+  return found;
 }
 
 /**
  * Readability is trusted with the region (from its first kept text to its last) and details are decided here:
  * blocks it dropped inside the region come back (its conditional cleaning drops short lists and meta lines,
- * such as a how-to's tool list), and blocks it kept that are boilerplate by their class or id (share bars,
- * newsletter boxes, breadcrumbs, ratings) or mostly links (a layout table's menu column) go. Page chrome and
- * hidden text are left to the walker.
+ * such as a how-to's tool list), and blocks it kept that are boilerplate (share bars, newsletter boxes,
+ * breadcrumbs, ratings, a layout table's menu column, "More stories" rails, copyright and subscribe lines) go.
+ * Page chrome and hidden text are left to the walker.
  */
 function refine(doc: Document, first: Node, last: Node, text: Set<Text>): void {
   let total = 0;
   for (const t of text) total += t.data.replace(/\s+/g, '').length;
-  const junk = (el: Element) => (isBoilerplate(el) || isLinkList(el)) && textLength(el) <= total * MAX_JUNK_SHARE;
+  const junk = (el: Element) => isJunk(el) && textLength(el) <= total * MAX_JUNK_SHARE;
   const range = doc.createRange();
   range.setStartBefore(first);
   range.setEndAfter(last);
@@ -192,8 +184,7 @@ function refine(doc: Document, first: Node, last: Node, text: Set<Text>): void {
   const region = new Set<Text>();
   const root = range.commonAncestorContainer;
   // the region may start inside a junk block (Readability kept a breadcrumb first)
-  let junkRoot: Element | undefined;
-  for (let e = first.parentElement; e && e !== root; e = e.parentElement) if (junk(e)) junkRoot = e;
+  let junkRoot = junkAncestor(first, root, junk);
   let started = false;
   const w = doc.createTreeWalker(root, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT);
   for (let n: Node | null = w.currentNode; n; n = w.nextNode()) {
@@ -212,6 +203,34 @@ function refine(doc: Document, first: Node, last: Node, text: Set<Text>): void {
   }
   for (const t of seen) if (!region.has(t)) text.delete(t);
   for (const t of region) text.add(t);
+}
+
+/**
+ * The article's head, between its headline and the body Readability chose: the headline, bylines and dates, a
+ * standfirst, and opening paragraphs Readability left out; never a menu, a category list or a video rail that
+ * a page puts there (blocks that are junk, lines and list items that are mostly links).
+ */
+function readHead(doc: Document, headline: Element, bodyStart: Node, text: Set<Text>): void {
+  const range = doc.createRange();
+  range.setStartBefore(headline);
+  range.setEndBefore(bodyStart);
+  const root = range.commonAncestorContainer;
+  const w = doc.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  w.currentNode = headline;
+  const junk = new Map<Element, boolean>();
+  const isHeadJunk = (e: Element) => {
+    let j = junk.get(e);
+    if (j === undefined) junk.set(e, (j = !isBylineElement(e, MAX_BYLINE_CHARS) && isJunk(e, true)));
+    return j;
+  };
+  for (let n = w.nextNode(); n && n !== bodyStart; n = w.nextNode()) {
+    const t = n as Text;
+    if (headline.contains(t) || !t.data.trim()) continue;
+    let inJunk = false;
+    for (let e = t.parentElement; e && e !== root && !inJunk; e = e.parentElement) inJunk = isHeadJunk(e);
+    if (!inJunk) text.add(t);
+  }
+  addTextOf(headline, text);
 }
 
 /**
@@ -264,8 +283,9 @@ export function readabilityMain(doc: Document, minChars: number): MainContent | 
   // the article runs from its headline (when that comes first) to the last text Readability kept
   const headline = findHeadline(doc, title, first, last);
   const start = headline && precedes(headline, first) ? headline : first;
-  refine(doc, start, last, text);
-  if (headline) addTextOf(headline, text);
+  refine(doc, first, last, text);
+  if (headline && start === headline) readHead(doc, headline, first, text);
+  else if (headline) addTextOf(headline, text);
   putBackBylines(doc, doc.body, start, last, text);
   if (text.size === 0) return undefined;
   const up = new Set<Element>();
@@ -276,7 +296,7 @@ export function readabilityMain(doc: Document, minChars: number): MainContent | 
     }
   }
   for (let e: Element | null = doc.body; e; e = e.parentElement) elements.add(e);
-  return { doc, text, elements, title, first: start, last };
+  return { doc, text, elements, title, first: start, last, ...(headline ? { headline } : {}), bodyStart: first };
 }
 
 /** Whether the walker reads this node: main-content nodes, and anything in shadow trees or frames of main-content hosts. */

@@ -2,7 +2,6 @@
 // imports its types from here; the background validates what it receives with isRequest().
 import type { LabelScore } from '../engine/classify.js';
 import type { OnnxVariant } from './model-files.js';
-import type { Passage } from '../engine/qa/document.js';
 import type { AdapterProbe, BackendChoice, BackendSetting } from './backend.js';
 import type { LanguageGuess } from './language.js';
 import type { PinTier, ReportedScore } from './registry.js';
@@ -151,6 +150,22 @@ export interface AskReply {
   language?: LanguageGuess;
   /** diagnostics, never shown: when the background and the offscreen document reached each step (src/shared/timeline.ts) */
   timeline?: TimelineMark[];
+  /** the page was not read again: the reading of an earlier question (or of the popup opening) was still the page's */
+  reused?: boolean;
+}
+
+/**
+ * The popup opened on a page it will ask about: the content script reads the page now (or keeps a reading the page
+ * has not changed since), so the first question does not wait for it. Nothing is downloaded or loaded.
+ */
+export interface PreparePageRequest {
+  type: 'page/prepare';
+  tabId: number;
+}
+
+/** 'read': the page was read now; 'reused': an earlier reading still holds; 'skipped': not read (a restricted page, an answer's marks shown over a changed page, an error). */
+export interface PrepareReply {
+  reading: 'read' | 'reused' | 'skipped';
 }
 
 /**
@@ -289,7 +304,8 @@ export type BackgroundRequest =
   | ModelPrewarmRequest
   | TabInfoRequest
   | HighlightRequest
-  | BackendStatusRequest;
+  | BackendStatusRequest
+  | PreparePageRequest;
 
 /** The reply type of each request. */
 export interface BackgroundReplies {
@@ -306,6 +322,7 @@ export interface BackgroundReplies {
   'tab/info': TabInfoReply;
   'qa/highlight': HighlightReply;
   'backend/status': BackendStatusReply;
+  'page/prepare': PrepareReply;
 }
 
 // ---- requests from the background to a tab's content script ----
@@ -324,6 +341,23 @@ export interface Reading {
   note: string;
 }
 
+/**
+ * What a passage of an article reading is: the article's headline, its standfirst (what stands between the
+ * headline and the body: a summary, a lead-in), its byline or date, its body, or a caption of a figure or table.
+ */
+export type PassageRole = 'headline' | 'standfirst' | 'byline' | 'body' | 'caption';
+export const PASSAGE_ROLES: readonly PassageRole[] = ['headline', 'standfirst', 'byline', 'body', 'caption'];
+
+/**
+ * A passage of a reading: [start, end) in the reading's text, and its role in the article (readings of the main
+ * article only; whole-page and selection readings have no roles).
+ */
+export interface Passage {
+  start: number;
+  end: number;
+  role?: PassageRole;
+}
+
 export interface ExtractReply {
   snapshotId: string;
   scope: Scope;
@@ -335,6 +369,13 @@ export interface ExtractReply {
   url: string;
   /** only the start of the text was read (longer than MAX_READ_CHARS) */
   partial?: PartialRead;
+  /** page scope: the page's last reading was returned again, as nothing has touched its text since */
+  reused?: boolean;
+}
+
+/** Read the page ahead of a question (see PreparePageRequest); the answer's marks, if shown, stay. */
+export interface ContentPrepareRequest {
+  type: 'content/prepare';
 }
 
 export interface ContentHighlightRequest {
@@ -367,7 +408,7 @@ export interface ShowCardRequest {
   result: { scores: LabelScore[] } | { error: string } | { pending: true };
 }
 
-export type ContentRequest = ExtractRequest | ContentHighlightRequest | ClearRequest | SelectionInfoRequest | ShowCardRequest;
+export type ContentRequest = ExtractRequest | ContentHighlightRequest | ClearRequest | SelectionInfoRequest | ShowCardRequest | ContentPrepareRequest;
 
 export interface ContentReplies {
   'content/extract': ExtractReply;
@@ -375,6 +416,7 @@ export interface ContentReplies {
   'content/clear': { cleared: number };
   'content/selection-info': { selectionLength: number; title: string; url: string };
   'content/show-card': { shown: boolean };
+  'content/prepare': PrepareReply;
 }
 
 // ---- between the background and its offscreen inference document (Chrome) ----
@@ -591,6 +633,7 @@ const BACKGROUND_TYPES: ReadonlySet<string> = new Set<BackgroundRequest['type']>
   'tab/info',
   'qa/highlight',
   'backend/status',
+  'page/prepare',
 ]);
 
 /** Shape check for what arrives at the background (types and required fields, not just the tag). */
@@ -630,6 +673,8 @@ export function isBackgroundRequest(msg: unknown): msg is BackgroundRequest {
       return int('tabId') && str('snapshotId') && int('start') && int('end');
     case 'backend/status':
       return true;
+    case 'page/prepare':
+      return int('tabId');
   }
 }
 
