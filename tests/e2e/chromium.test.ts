@@ -119,7 +119,8 @@ describe('the extension in Chromium', { skip }, () => {
     await p.waitForSelector('[data-testid="answer"], [data-testid="no-answer"]', { timeout: 60_000 });
     const answers = await p.$$eval('[data-testid="answer"]', (els) => els.map((e) => e.querySelector('.answer-text')?.textContent ?? e.textContent ?? ''));
     assert.ok(answers.length >= 2, `at least two answers (got ${answers.length})`);
-    assert.equal(await p.textContent('[data-testid="reading"]'), 'Read: the main article', 'the popup says what was read');
+    // the article's <h1> is its headline: the popup says it was read with the article
+    assert.equal(await p.textContent('[data-testid="reading"]'), 'Read: the article, with its headline', 'the popup says what was read');
     // a long article: the read budget covers part of it, said as passages and a share of the page
     assert.match((await p.textContent('[data-testid="ask-meta"]')) ?? '', /^Read \d+ passages, (\d{1,2}|<1)% of the page · /);
     // a random-weight model may abstain; the possible answers are still offered and can be marked by a click
