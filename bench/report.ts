@@ -6,6 +6,7 @@ import type { CheckpointSection } from './checkpoint.js';
 import type { CurvePoint, PageQaResult, RetrievalSection } from './node.js';
 import { pageQaSampleGoalRows, pageQaSampleSection } from './page-qa-report.js';
 import { firefoxGoalRows, firefoxPageQaRows, firefoxSection, type FirefoxSection } from './firefox-report.js';
+import { realPagesGoalRows, realPagesSection, type RealPagesSection } from './real-pages-report.js';
 import type { Stats } from './stats.js';
 import { webGpuSection, type WebGpuBench } from './webgpu.js';
 
@@ -48,6 +49,8 @@ export interface BenchResults {
   native?: Record<string, PerWindowSection>;
   browser?: BrowserSection;
   firefox?: FirefoxSection;
+  /** reading the extraction development set's real pages, and page QA on them (bench/browser/real-pages.ts) */
+  pages?: RealPagesSection;
   int8?: { onnxBytes: number; fp32OnnxBytes: number; nodeWeb: PerWindowSection };
 }
 
@@ -262,6 +265,7 @@ export function renderReport(r: BenchResults): string {
   if (tjsThreads === 1) lines.push(goalRow('transformers.js (1 thread) / Lens default (2 threads), page QA end to end', ratio(tjs, warm), '>= 1.5x', tjs === undefined || warm === undefined ? undefined : tjs / warm >= 1.5));
   const ex = r.browser?.extraction;
   lines.push(goalRow(`page extraction, ${ex ? `${ex.elements.toLocaleString('en')}-element page (${Math.round(ex.chars / 1000)}k characters read, ${ex.reading})` : '10,000-element page'}, Chromium (median)`, ms(ex?.ms.median), '<= 300 ms', ex === undefined ? undefined : ex.ms.median <= 300, ex === undefined ? '' : `${(ex.ms.median / 300).toFixed(2)}x the target`));
+  lines.push(...realPagesGoalRows(r.pages, goalRow));
   lines.push(goalRow('first answer after the background starts (model cached)', ms(cold), '<= 2.5 s', cold === undefined ? undefined : cold <= 2500, cold === undefined ? '' : `${(cold / 2500).toFixed(2)}x the target`));
   lines.push(...pageQaSampleGoalRows(r, goalRow));
   lines.push(...firefoxGoalRows(r.firefox, goalRow));
@@ -293,6 +297,17 @@ export function renderReport(r: BenchResults): string {
   }
 
   lines.push(...pageQaSampleSection(r));
+
+  const sample = r.browser?.pageQaSample as { warm?: Stats; articles?: number } | undefined;
+  lines.push(
+    ...realPagesSection(r.pages, {
+      ...(ex ? { extraction: { elements: ex.elements, ms: ex.ms } } : {}),
+      squadQa: [
+        ...(r.browser?.pageQa?.warm ? [{ label: 'SQuAD article pages, warm, default settings', questions: r.browser.pageQa.questions, warm: r.browser.pageQa.warm }] : []),
+        ...(sample?.warm?.n ? [{ label: `SQuAD article pages, the large warm sample (${sample.articles ?? '?'} articles)`, warm: sample.warm }] : []),
+      ],
+    }),
+  );
 
   lines.push(...firefoxSection(r.firefox));
 

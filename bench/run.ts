@@ -2,7 +2,7 @@
 // full-size MobileBERT (random weights: latency does not depend on them). Writes
 // bench/results/<date>.json and docs/PERFORMANCE.md (+ docs/performance-chart.svg).
 // BENCH_QUICK=1 runs a smoke pass (few trials) to check the harness; its figures are not for reporting.
-// BENCH_ONLY=node,native,browser,firefox,curve,int8,checkpoint limits the sections.
+// BENCH_ONLY=node,native,browser,firefox,curve,int8,checkpoint,pages limits the sections.
 // `-- --report FILE` writes the report again from a results file.
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -32,7 +32,7 @@ if (reportFrom >= 0) {
 }
 
 const cfg = benchConfig();
-const only = new Set((process.env.BENCH_ONLY ?? 'node,native,browser,firefox,curve,int8,checkpoint').split(','));
+const only = new Set((process.env.BENCH_ONLY ?? 'node,native,browser,firefox,curve,int8,checkpoint,pages').split(','));
 
 if (!existsSync(join(MODEL_DIR, 'onnx', 'model.onnx'))) {
   log('making the full-size MobileBERT QA model (random weights, seed 42)...');
@@ -108,6 +108,12 @@ if (data && only.has('firefox')) {
   const { benchFirefox } = await import('./browser/firefox.js');
   log('Firefox ESR (page QA through the extension, same pages and questions):');
   results.firefox = await benchFirefox({ modelDir: MODEL_DIR, trials: Math.min(cfg.trials, 5), warmupMs: cfg.warmupMs, articles: cfg.quick ? ARTICLES.slice(0, 2) : ARTICLES, questionsPerArticle: 1, ...(cfg.quick ? { sampleQuestions: 4 } : {}) });
+}
+
+if (only.has('pages')) {
+  const { benchRealPages } = await import('./browser/real-pages.js');
+  log('reading real pages (the extraction development set), and page QA on them, in Chromium and Firefox ESR:');
+  results.pages = await benchRealPages({ modelDir: MODEL_DIR, quick: cfg.quick, warmupMs: cfg.warmupMs });
 }
 
 const outDir = join(ROOT, 'bench', 'results');
