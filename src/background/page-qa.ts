@@ -1,12 +1,14 @@
 // "Ask the page": the content script reads the page (or the selection), the engine answers with document
 // QA, and the best answer is highlighted in the page. The prepared page (tokens, retrieval index) is kept per
 // tab while its text is unchanged, so follow-up questions skip that work (where the model runs keeps it:
-// inference.ts). Bounds: at most MAX_READ_CHARS of text are read (the content script stops there; checked
-// again here), and a page without text never reaches the model.
+// inference.ts); the content script keeps its reading while nothing touches the page's read text (the reply says
+// `reused`), and reads the page as the popup opens (preparePage), so a question seldom waits for it. Bounds: at
+// most MAX_READ_CHARS of text are read (the content script stops there; checked again here), and a page without
+// text never reaches the model.
 import { guessLanguage } from '../shared/language.js';
 import { broadcast } from '../shared/messaging.js';
 import { capPage, partialReadText } from '../shared/read-limit.js';
-import type { AskReply, AskRequest, HighlightReply, HighlightRequest, ProgressEvent, RequestStatusReply } from '../shared/protocol.js';
+import type { AskReply, AskRequest, HighlightReply, HighlightRequest, PreparePageRequest, PrepareReply, ProgressEvent, RequestStatusReply } from '../shared/protocol.js';
 import { getSettings } from '../shared/settings.js';
 import { mark, takeMarks } from '../shared/timeline.js';
 import type { EngineHost } from './engines.js';
@@ -64,7 +66,7 @@ async function answerPage(engines: EngineHost, req: AskRequest): Promise<AskRepl
     signal.throwIfAborted();
     if (!page.text.trim()) {
       // e.g. a page of images only: nothing for the model to read, so it is not run
-      return { scope: page.scope, snapshotId: page.snapshotId, reading: page.reading, answers: [], abstained: false, noAnswerScore: 0, windowsRead: 0, windowsTotal: 0, pageTokensRead: 0, pageTokens: 0, highlighted: false, ms: Date.now() - started, noText: true };
+      return { scope: page.scope, snapshotId: page.snapshotId, reading: page.reading, answers: [], abstained: false, noAnswerScore: 0, windowsRead: 0, windowsTotal: 0, pageTokensRead: 0, pageTokens: 0, highlighted: false, ms: Date.now() - started, noText: true, reused: page.reused === true };
     }
     mark('worker:extracted');
     if (page.partial) progress('extract', page.partial.read, page.partial.total, partialReadText(page.partial));
@@ -110,6 +112,7 @@ async function answerPage(engines: EngineHost, req: AskRequest): Promise<AskRepl
       highlighted,
       ms: Date.now() - started,
       timeline: [...takeMarks(), ...(result.timeline ?? [])].sort((a, b) => a.at - b.at),
+      reused: page.reused === true,
       ...(page.partial ? { partial: page.partial } : {}),
       ...(language && !language.english ? { language } : {}),
     };
@@ -119,4 +122,16 @@ async function answerPage(engines: EngineHost, req: AskRequest): Promise<AskRepl
 export function highlightAnswer(req: HighlightRequest): Promise<HighlightReply> {
   if (req.end <= req.start || req.start < 0) throw new Error(`not a text range: ${req.start}..${req.end}`);
   return askContent(req.tabId, { type: 'content/highlight', snapshotId: req.snapshotId, start: req.start, end: req.end, scroll: true });
+}
+
+/**
+ * The popup opened on a page it will ask about: the tab's content script reads the page now, so the first
+ * question reuses that reading. Best effort: a restricted page or a failure is 'skipped', never an error.
+ */
+export async function preparePage(req: PreparePageRequest): Promise<PrepareReply> {
+  try {
+    return await askContent(req.tabId, { type: 'content/prepare' });
+  } catch {
+    return { reading: 'skipped' };
+  }
 }

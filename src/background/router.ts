@@ -12,7 +12,7 @@ import { classifyModelId, getSettings } from '../shared/settings.js';
 import { classifyText } from './classify.js';
 import type { EngineHost } from './engines.js';
 import type { Installs } from './installs.js';
-import { askPage, highlightAnswer, requestState } from './page-qa.js';
+import { askPage, highlightAnswer, preparePage, requestState } from './page-qa.js';
 import { backendStatus, cancelInOffscreen, chooseInference } from './inference.js';
 import { tabInfo } from './tabs.js';
 
@@ -63,6 +63,8 @@ async function handle(req: BackgroundRequest, engines: EngineHost, installs: Ins
       return askPage(engines, req);
     case 'qa/highlight':
       return highlightAnswer(req);
+    case 'page/prepare':
+      return preparePage(req);
     case 'classify/run':
       return classifyText(engines, req);
     case 'request/cancel':

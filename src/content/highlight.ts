@@ -7,9 +7,10 @@
 // answer is refused as belonging to a page that has changed.
 //
 // Hostile and changing pages:
-// - The page changing itself after the reading (watch.ts) makes the map untrusted: the page is read again, and the
-//   answer is marked only where the passages around it still read exactly as they did (re-anchored when text
-//   elsewhere changed), else refused with PAGE_CHANGED.
+// - A page change that touched the reading (watch.ts: its text nodes, or new text in its region) makes the map
+//   untrusted: the page is read again, and the answer is marked only where the passages around it still read
+//   exactly as they did (re-anchored when text elsewhere changed), else refused with PAGE_CHANGED. A change
+//   elsewhere (an ad rotating) leaves the map trusted: the answer is marked without reading the page again.
 // - The page changing the text around a shown answer (the blocks holding it) drops the marks at once: they are
 //   never left on text the answer was not read from. Where the page rewrote a text node that marking had split,
 //   the split-off pieces (stale text) are removed rather than merged back, so the page shows what it wrote.
@@ -18,7 +19,7 @@
 //   lacks it, refused with IN_EDITABLE.
 // - Answer bounds are widened to whole grapheme clusters (surrogate pairs, emoji ZWJ sequences, combining marks).
 import { anchorOf, domState, extractAgain, newDomState, restoreDomState, rangeOf, type RangeBounds, type Snapshot, type TextSegment } from './extract.js';
-import { changedSince, noteReading, onPageChange, ownChange } from './watch.js';
+import { noteReading, onPageChange, ownChange, touchedSince } from './watch.js';
 
 export const PAGE_CHANGED = 'the page has changed since the question was asked; ask again';
 export const IN_EDITABLE = 'the answer is in an editable part of the page, which this browser cannot highlight without changing it';
@@ -329,12 +330,12 @@ function uniquePassages(text: string, part: string): number {
 
 /**
  * The text-node pieces of [start, end) in the page as it is now. The snapshot's own map is used while the DOM is
- * as it was read (no marks since, no change by the page); otherwise the page is read again: the same text gives a
+ * as it was read (no marks since, no page change that touched the reading); otherwise the page is read again: the same text gives a
  * fresh map, and a text that differs only away from the answer is used where the passages holding the answer
  * still read exactly the same, once. Anything else: PAGE_CHANGED.
  */
 function locate(s: Snapshot, start: number, end: number): Piece[] {
-  if (s.domState === domState() && !changedSince(s)) {
+  if (s.domState === domState() && !touchedSince(s)) {
     const pieces = piecesOf(s.text, s.segments, start, end);
     if (pieces) return pieces;
   }

@@ -7,15 +7,35 @@ import browser, { type Runtime } from 'webextension-polyfill';
 import { toReply } from '../shared/messaging.js';
 import { isContentRequest, type ContentReplies, type ContentRequest, type Reply, type Scope } from '../shared/protocol.js';
 import { showCard } from './card.js';
-import { extractPage, extractSelection, snapshotReply, type Snapshot } from './extract.js';
-import { clearHighlights, highlight } from './highlight.js';
-import { noteReading, watchRoot } from './watch.js';
+import { domState, extractPage, extractSelection, snapshotReply, type Snapshot } from './extract.js';
+import { clearHighlights, currentMarks, highlight } from './highlight.js';
+import { noteReading, touchedSince, watchRoot } from './watch.js';
 
 export const NOTHING_SELECTED = 'nothing is selected on this page';
 export const UNKNOWN_SNAPSHOT = 'this answer belongs to an earlier reading of the page; ask again';
 
 /** The latest reading per scope: answers refer to it by snapshotId. */
 const snapshots = new Map<Scope, Snapshot>();
+
+/**
+ * The last page reading, when it still is the page's: no change touched its text (watch.ts), and its text-node map
+ * fits the DOM as it is now (no marks since, or marks cleared exactly).
+ */
+function currentPageReading(): Snapshot | undefined {
+  const last = snapshots.get('page');
+  return last && last.domState === domState() && !touchedSince(last) ? last : undefined;
+}
+
+/** Reads the page or the selection and keeps the reading as the scope's latest. */
+function read(scope: Scope): Snapshot {
+  const snap = scope === 'page' ? extractPage(document) : extractSelection(document.getSelection());
+  if (!snap) throw new Error(NOTHING_SELECTED);
+  // from now on the page's changes are judged against this reading's text nodes
+  watchRoot(document);
+  noteReading(snap);
+  snapshots.set(scope, snap);
+  return snap;
+}
 
 type Handlers = { [K in ContentRequest['type']]: (req: Extract<ContentRequest, { type: K }>) => ContentReplies[K] };
 
@@ -25,13 +45,23 @@ const handlers: Handlers = {
     // a new question: the last answer's marks go, and the page is read with its own text nodes (so the
     // answer to this reading can be marked without reading the page again)
     clearHighlights(document);
-    const snap = req.scope === 'page' ? extractPage(document) : extractSelection(document.getSelection());
-    if (!snap) throw new Error(NOTHING_SELECTED);
-    // from now on a change the page makes to itself means the snapshot's map must be checked by reading again
-    watchRoot(document);
-    noteReading(snap);
-    snapshots.set(req.scope, snap);
-    return snapshotReply(snap);
+    // a follow-up question about an unchanged page reuses its reading (same snapshotId, text and offsets); a
+    // selection is always read as it is now
+    const reused = req.scope === 'page' ? currentPageReading() : undefined;
+    if (reused) return { ...snapshotReply(reused), reused: true };
+    return { ...snapshotReply(read(req.scope)), reused: false };
+  },
+  'content/prepare': () => {
+    // the popup opened: the page is read now, so the first question finds its reading
+    if (currentPageReading()) return { reading: 'reused' };
+    if (currentMarks().length > 0) {
+      // the marks of the last answer stay until the next question; a reading taken with them in the page would
+      // not fit once they are cleared (clearing puts back the text nodes the last reading mapped)
+      const last = snapshots.get('page');
+      return { reading: last && !touchedSince(last) ? 'reused' : 'skipped' };
+    }
+    read('page');
+    return { reading: 'read' };
   },
   'content/highlight': (req) => {
     const snap = [...snapshots.values()].find((s) => s.snapshotId === req.snapshotId);

@@ -34,6 +34,10 @@ export class AskView {
   private running: Running | undefined;
   private gate: ModelGate | undefined;
   private gateMode: GateMode | undefined;
+  /** the Ask view is the one on screen */
+  private shown = false;
+  /** the page was asked to be read ahead of the first question (once per popup) */
+  private prepared = false;
 
   constructor(private readonly ctx: PopupContext) {
     this.readable = ctx.tabId !== undefined && ctx.tab.readable;
@@ -67,6 +71,25 @@ export class AskView {
     this.renderScope();
   }
 
+  /** The popup shows (or hides) this view. */
+  setShown(on: boolean): void {
+    this.shown = on;
+    this.prepare();
+  }
+
+  /**
+   * Once the user can ask about the page (this view shown, the model installed, no selection to answer from),
+   * the page is read ahead, so the first question reuses that reading. It reads only: nothing is downloaded or
+   * loaded. What happened lands in #scope's data-prepared (tests wait for it).
+   */
+  private prepare(): void {
+    if (this.prepared || !this.shown || !this.readable || this.gateMode !== 'ready' || this.scope !== 'page' || this.ctx.tabId === undefined) return;
+    this.prepared = true;
+    sendToBackground({ type: 'page/prepare', tabId: this.ctx.tabId })
+      .then((r) => (this.scopeLine.dataset.prepared = r.reading))
+      .catch(() => undefined);
+  }
+
   /** Puts the cursor where the user starts. */
   focus(): void {
     if (!this.form.hidden && !this.question.disabled) this.question.focus();
@@ -77,6 +100,7 @@ export class AskView {
     this.form.hidden = mode !== 'ready' && mode !== 'dismissed';
     this.setEnabled(mode === 'ready' && !this.running);
     if (mode === 'ready' && previous === 'downloading') this.question.focus();
+    this.prepare();
   }
 
   private setEnabled(on: boolean): void {
@@ -118,6 +142,7 @@ export class AskView {
     toggle.addEventListener('click', () => {
       this.scope = this.scope === 'selection' ? 'page' : 'selection';
       this.renderScope();
+      this.prepare();
       byId('scope-toggle').focus();
     });
     const chars = `${formatCount(n)} character${n === 1 ? '' : 's'}`;
@@ -281,7 +306,7 @@ export class AskView {
     }
     parts.push(h('p', { class: 'result-meta muted small', 'data-testid': 'ask-meta' }, [read, formatMs(reply.ms)].filter(Boolean).join(' · ')));
     // which part of the page the answer came from (plain text; the note is the content script's wording)
-    if (reply.reading) parts.push(h('p', { class: 'result-reading muted small', 'data-testid': 'reading', 'data-reading': reply.reading.kind }, `Read: ${reply.reading.note}`));
+    if (reply.reading) parts.push(h('p', { class: 'result-reading muted small', 'data-testid': 'reading', 'data-reading': reply.reading.kind, 'data-reused': String(reply.reused === true) }, `Read: ${reply.reading.note}`));
     replaceChildren(this.result, parts);
     this.announcer.textContent = announcement(reply);
   }

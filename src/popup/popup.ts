@@ -57,7 +57,11 @@ async function main(): Promise<void> {
   store.listen((event) => hub.dispatch(event));
   void store.refresh();
 
-  const strip = new TabStrip(byId('tablist'), () => syncIds());
+  const made: { ask?: AskView } = {}; // the views are made once the tab is known
+  const strip = new TabStrip(byId('tablist'), (view) => {
+    syncIds();
+    made.ask?.setShown(view === 'ask');
+  });
   const requested: View = params.get('view') === 'classify' ? 'classify' : 'ask';
   strip.select(requested);
   // start loading the model now, so the first answer does not wait for session creation
@@ -69,6 +73,9 @@ async function main(): Promise<void> {
 
   const ctx: PopupContext = { tabId, tab, settings, store, hub, switchView: (view) => strip.select(view, true) };
   const views = { ask: new AskView(ctx), classify: new ClassifyView(ctx, params.get('text') ?? '') };
+  made.ask = views.ask;
+  // shown, it has the page read ahead of the first question
+  views.ask.setShown(strip.current === 'ask');
   // focus the view's input once it is there (the form opens when the model list arrives)
   const focusCurrent = () => views[strip.current].focus();
   focusCurrent();
