@@ -78,6 +78,8 @@ export interface RealPagesSection {
   qa?: RealPagesQa;
   firefoxQa?: RealPagesQa;
   note: string;
+  /** set when this section was measured on its own and merged into an earlier run's results (BENCH_MERGE) */
+  measuredAt?: string;
 }
 
 export const READ_MEDIAN_TARGET_MS = 100;
@@ -131,6 +133,7 @@ function readRows(run: PageReadRun): string[] {
 export function realPagesSection(p: RealPagesSection | undefined, ctx: RealPagesContext): string[] {
   if (!p) return [];
   const lines = ['## Reading real pages', '', p.note, ''];
+  if (p.measuredAt) lines.push(`Measured on ${p.measuredAt.slice(0, 10)} in a run of this section alone on the same machine (\`BENCH_ONLY=pages BENCH_MERGE=…\`); the SQuAD-page rows beside it are from the run the rest of this report comes from.`, '');
   const runs = [p.chromium, p.firefox].filter((r): r is PageReadRun => r !== undefined);
   if (runs.length) {
     lines.push(`Targets (Chromium): first read median <= ${READ_MEDIAN_TARGET_MS} ms and max <= ${READ_MAX_TARGET_MS / 1000} s over the development set.`, '');

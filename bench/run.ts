@@ -3,6 +3,8 @@
 // bench/results/<date>.json and docs/PERFORMANCE.md (+ docs/performance-chart.svg).
 // BENCH_QUICK=1 runs a smoke pass (few trials) to check the harness; its figures are not for reporting.
 // BENCH_ONLY=node,native,browser,firefox,curve,int8,checkpoint,pages limits the sections.
+// BENCH_MERGE=bench/results/<date>.json (with BENCH_ONLY) measures only those sections and writes them into that
+// run's results, each marked with the date it was measured, so the report says which figures are newer.
 // `-- --report FILE` writes the report again from a results file.
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -41,15 +43,20 @@ if (!existsSync(join(MODEL_DIR, 'onnx', 'model.onnx'))) {
 const data = existsSync(SQUAD) ? await loadSquad(SQUAD) : undefined;
 if (!data) log(`note: ${SQUAD} not found; page QA and the retrieval curve are skipped`);
 
-const results: BenchResults = {
-  date: new Date().toISOString(),
-  quick: cfg.quick,
-  machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version },
-  config: { trials: cfg.trials, warmupMs: cfg.warmupMs, articles: ARTICLES },
-};
+const mergeInto = process.env.BENCH_MERGE;
+if (mergeInto && !existsSync(mergeInto)) throw new Error(`BENCH_MERGE: no results file at ${mergeInto}`);
+if (mergeInto && cfg.quick) throw new Error('BENCH_MERGE does not take a quick run (its figures are not for reporting)');
+const results: BenchResults = mergeInto
+  ? (JSON.parse(readFileSync(mergeInto, 'utf8')) as BenchResults)
+  : {
+      date: new Date().toISOString(),
+      quick: cfg.quick,
+      machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version },
+      config: { trials: cfg.trials, warmupMs: cfg.warmupMs, articles: ARTICLES },
+    };
 
 const nodeWeb = await benchNodeWeb(MODEL_DIR, cfg);
-results.nodeWeb = { loadMs: nodeWeb.loadMs, perWindow: nodeWeb.perWindow };
+if (!mergeInto || only.has('node')) results.nodeWeb = { loadMs: nodeWeb.loadMs, perWindow: nodeWeb.perWindow };
 if (data && only.has('node')) {
   log('page QA in Node (onnxruntime-web, 1 thread):');
   results.nodePageQa = await benchNodePageQa(nodeWeb.model, data, cfg.quick ? ARTICLES.slice(0, 2) : ARTICLES, 1);
@@ -113,12 +120,14 @@ if (data && only.has('firefox')) {
 if (only.has('pages')) {
   const { benchRealPages } = await import('./browser/real-pages.js');
   log('reading real pages (the extraction development set), and page QA on them, in Chromium and Firefox ESR:');
-  results.pages = await benchRealPages({ modelDir: MODEL_DIR, quick: cfg.quick, warmupMs: cfg.warmupMs });
+  const pages = await benchRealPages({ modelDir: MODEL_DIR, quick: cfg.quick, warmupMs: cfg.warmupMs });
+  results.pages = pages && mergeInto ? { ...pages, measuredAt: new Date().toISOString() } : pages;
 }
 
 const outDir = join(ROOT, 'bench', 'results');
 mkdirSync(outDir, { recursive: true });
-const file = join(outDir, `${results.date.slice(0, 10)}${cfg.quick ? '-quick' : ''}.json`);
+// a merge goes back into the run it completes
+const file = mergeInto ?? join(outDir, `${results.date.slice(0, 10)}${cfg.quick ? '-quick' : ''}.json`);
 writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
 log(`results: ${file}`);
 if (!cfg.quick) {
