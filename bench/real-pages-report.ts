@@ -97,16 +97,18 @@ export function realPagesGoalRows(p: RealPagesSection | undefined, goalRow: Goal
   const c = p?.chromium;
   const readMet = c ? c.first.median <= READ_MEDIAN_TARGET_MS && c.first.max <= READ_MAX_TARGET_MS : undefined;
   const qa = p?.qa;
+  // rows measured in a run of this section alone say when
+  const when = p?.measuredAt ? `, measured ${p.measuredAt.slice(0, 10)}` : '';
   return [
     goalRow(
-      `reading a real page, first read, Chromium, ${c ? `${c.pages} ` : ''}extraction development-set pages (median / max)`,
+      `reading a real page, first read, Chromium, ${c ? `${c.pages} ` : ''}extraction development-set pages (median / max${when})`,
       c ? `${ms(c.first.median)} / ${ms(c.first.max)} (${base(c.slowest.file)})` : '–',
       `median <= ${READ_MEDIAN_TARGET_MS} ms, max <= ${READ_MAX_TARGET_MS / 1000} s`,
       readMet,
       c ? `median ${x(c.first.median, READ_MEDIAN_TARGET_MS)}, max ${x(c.first.max, READ_MAX_TARGET_MS)} of the targets` : '',
     ),
     goalRow(
-      `page QA on real pages, warm, Chromium, ${qa ? `${qa.warm.n} ` : ''}development-set pages, one question each, page read included (median)`,
+      `page QA on real pages, warm, Chromium, ${qa ? `${qa.warm.n} ` : ''}development-set pages, one question each, page read included (median${when})`,
       qa ? `${ms(qa.warm.median)} (p90 ${ms(qa.warm.p90)})` : '–',
       `<= ${REAL_QA_MEDIAN_TARGET_MS} ms`,
       qa ? qa.warm.median <= REAL_QA_MEDIAN_TARGET_MS : undefined,
