@@ -80,6 +80,8 @@ export interface RealPagesSection {
   note: string;
   /** set when this section was measured on its own and merged into an earlier run's results (BENCH_MERGE) */
   measuredAt?: string;
+  /** the machine it was measured on then (cpus x model): the VM under the bench can change between days */
+  measuredOn?: string;
 }
 
 export const READ_MEDIAN_TARGET_MS = 100;
@@ -135,7 +137,9 @@ function readRows(run: PageReadRun): string[] {
 export function realPagesSection(p: RealPagesSection | undefined, ctx: RealPagesContext): string[] {
   if (!p) return [];
   const lines = ['## Reading real pages', '', p.note, ''];
-  if (p.measuredAt) lines.push(`Measured on ${p.measuredAt.slice(0, 10)} in a run of this section alone on the same machine (\`BENCH_ONLY=pages BENCH_MERGE=…\`); the SQuAD-page rows beside it are from the run the rest of this report comes from.`, '');
+  if (p.measuredAt) {
+    lines.push(`Measured on ${p.measuredAt.slice(0, 10)} in a run of this section alone (\`BENCH_ONLY=pages BENCH_MERGE=…\`) on ${p.measuredOn ?? 'a machine not recorded'}; the SQuAD-page rows beside it come from the run the rest of this report comes from, which may have had another machine: compare within a run only.`, '');
+  }
   const runs = [p.chromium, p.firefox].filter((r): r is PageReadRun => r !== undefined);
   if (runs.length) {
     lines.push(`Targets (Chromium): first read median <= ${READ_MEDIAN_TARGET_MS} ms and max <= ${READ_MAX_TARGET_MS / 1000} s over the development set.`, '');

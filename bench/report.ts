@@ -31,7 +31,7 @@ export interface BrowserSection {
   pageQa?: { cold?: Stats; warm?: Stats; warmFullScan?: Stats; questions?: number; alternatives?: Array<{ label: string; warm: Stats }> };
   installMs?: number;
   /** content/extract of a generated page of about 10,000 elements (bench/browser/extraction.ts) */
-  extraction?: { elements: number; chars: number; reading: string; ms: Stats };
+  extraction?: { elements: number; chars: number; reading: string; ms: Stats; reused?: number; measuredAt?: string };
   packageBytes?: number;
   downloadBytes?: Record<string, number>;
   [key: string]: unknown;
@@ -264,7 +264,9 @@ export function renderReport(r: BenchResults): string {
   lines.push(goalRow(`transformers.js / Lens, page QA end to end (same int8 model, ${threadsText(tjsThreads)} each)`, ratio(tjs, lensSame), '>= 1.5x', tjs === undefined || lensSame === undefined ? undefined : tjs / lensSame >= 1.5, tjs && lensSame ? `${(tjs / lensSame / 1.5).toFixed(2)}x of the target ratio` : ''));
   if (tjsThreads === 1) lines.push(goalRow('transformers.js (1 thread) / Lens default (2 threads), page QA end to end', ratio(tjs, warm), '>= 1.5x', tjs === undefined || warm === undefined ? undefined : tjs / warm >= 1.5));
   const ex = r.browser?.extraction;
-  lines.push(goalRow(`page extraction, ${ex ? `${ex.elements.toLocaleString('en')}-element page (${Math.round(ex.chars / 1000)}k characters read, ${ex.reading})` : '10,000-element page'}, Chromium (median)`, ms(ex?.ms.median), '<= 300 ms', ex === undefined ? undefined : ex.ms.median <= 300, ex === undefined ? '' : `${(ex.ms.median / 300).toFixed(2)}x the target`));
+  // a row measured on its own after the run (bench/browser/extraction.ts run directly) says when
+  const exWhen = ex?.measuredAt ? `, measured ${ex.measuredAt.slice(0, 10)} on its own` : '';
+  lines.push(goalRow(`page extraction, ${ex ? `${ex.elements.toLocaleString('en')}-element page (${Math.round(ex.chars / 1000)}k characters read, ${ex.reading})` : '10,000-element page'}, Chromium, a full read each time (median${exWhen})`, ms(ex?.ms.median), '<= 300 ms', ex === undefined ? undefined : ex.ms.median <= 300, ex === undefined ? '' : `${(ex.ms.median / 300).toFixed(2)}x the target`));
   lines.push(...realPagesGoalRows(r.pages, goalRow));
   lines.push(goalRow('first answer after the background starts (model cached)', ms(cold), '<= 2.5 s', cold === undefined ? undefined : cold <= 2500, cold === undefined ? '' : `${(cold / 2500).toFixed(2)}x the target`));
   lines.push(...pageQaSampleGoalRows(r, goalRow));

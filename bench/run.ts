@@ -121,7 +121,8 @@ if (only.has('pages')) {
   const { benchRealPages } = await import('./browser/real-pages.js');
   log('reading real pages (the extraction development set), and page QA on them, in Chromium and Firefox ESR:');
   const pages = await benchRealPages({ modelDir: MODEL_DIR, quick: cfg.quick, warmupMs: cfg.warmupMs });
-  results.pages = pages && mergeInto ? { ...pages, measuredAt: new Date().toISOString() } : pages;
+  const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'unknown'}`;
+  results.pages = pages && mergeInto ? { ...pages, measuredAt: new Date().toISOString(), measuredOn: machine } : pages;
 }
 
 const outDir = join(ROOT, 'bench', 'results');
