@@ -5,6 +5,8 @@
 // main-content.ts to decide what around Readability's choice is read, and by roles.ts to tell a byline or a
 // caption from the body.
 
+/** Bylines and dates are short; a longer "author" block is an author bio box. */
+export const MAX_BYLINE_CHARS = 150;
 /** Readability's "byline" signals (its REGEXPS.byline and the attributes it checks). */
 export const BYLINE = /byline|author|dateline|writtenby|p-author/i;
 /** Class or id words of short lines that say who wrote an article and when. */

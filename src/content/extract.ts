@@ -16,11 +16,6 @@ import type { BuiltText } from './text-map.js';
 import { isShown, pageHidden } from './visibility.js';
 import { readTree } from './walk.js';
 
-// Re-exported so importers written when all of this was one file keep working; new code can import the modules.
-export { anchorOf, boundsOf, rangeOf, type RangeBounds, type TextAnchor } from './anchors.js';
-export { extractSelection } from './selection.js';
-export { snapshotReply, type Snapshot } from './snapshot.js';
-export { domState, newDomState, restoreDomState, type TextSegment } from './text-map.js';
 
 /** A page shorter than this inside its main element is read whole instead. */
 export const MIN_MAIN_TEXT = 200;

@@ -18,7 +18,10 @@
 //   Custom Highlight API (no element inserted, the editor's DOM and undo history untouched), or, where the browser
 //   lacks it, refused with IN_EDITABLE.
 // - Answer bounds are widened to whole grapheme clusters (surrogate pairs, emoji ZWJ sequences, combining marks).
-import { anchorOf, domState, extractAgain, newDomState, restoreDomState, rangeOf, type RangeBounds, type Snapshot, type TextSegment } from './extract.js';
+import { anchorOf, rangeOf, type RangeBounds } from './anchors.js';
+import { extractAgain } from './extract.js';
+import type { Snapshot } from './snapshot.js';
+import { domState, newDomState, restoreDomState, type TextSegment } from './text-map.js';
 import { noteReading, onPageChange, ownChange, touchedSince } from './watch.js';
 
 export const PAGE_CHANGED = 'the page has changed since the question was asked; ask again';

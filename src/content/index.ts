@@ -7,7 +7,10 @@ import browser, { type Runtime } from 'webextension-polyfill';
 import { toReply } from '../shared/messaging.js';
 import { isContentRequest, type ContentReplies, type ContentRequest, type Reply, type Scope } from '../shared/protocol.js';
 import { showCard } from './card.js';
-import { domState, extractPage, extractSelection, snapshotReply, type Snapshot } from './extract.js';
+import { extractPage } from './extract.js';
+import { extractSelection } from './selection.js';
+import { snapshotReply, type Snapshot } from './snapshot.js';
+import { domState } from './text-map.js';
 import { clearHighlights, currentMarks, highlight } from './highlight.js';
 import { noteReading, touchedSince, watchRoot } from './watch.js';
 

@@ -8,7 +8,7 @@
 // nodes are paired with the live ones (moved nodes stay the same objects). What Readability keeps is then
 // translated back: the live text nodes it kept, and the live elements on their way down.
 import { Readability } from '@mozilla/readability';
-import { isAuthorBox, isBoilerplateByName, isBylineElement, isChromeLandmark, isLinkList, isNotice, isRelatedLinkLine, isTeaserHeading, linkDensity, textLength } from './boilerplate.js';
+import { MAX_BYLINE_CHARS, isAuthorBox, isBoilerplateByName, isBylineElement, isChromeLandmark, isLinkList, isNotice, isRelatedLinkLine, isTeaserHeading, linkDensity, textLength } from './boilerplate.js';
 
 /** The live nodes that make up the main content; the walker reads only these (see extract.ts `admits`). */
 export interface MainContent {
@@ -35,8 +35,6 @@ const TEXT_NODE = 3;
 export const MAX_ELEMENTS = 60_000;
 /** A boilerplate-looking block holding more of the main text than this is the content after all. */
 const MAX_JUNK_SHARE = 0.3;
-/** Bylines and dates are short; a longer "author" block is an author bio box. */
-const MAX_BYLINE_CHARS = 150;
 /** Blocks that can be a notice line on their own (an inline <strong> inside a paragraph is part of its sentence). */
 const NOTICE_BLOCKS = new Set(['p', 'div', 'li', 'section', 'aside', 'footer', 'blockquote', 'h2', 'h3', 'h4', 'h5', 'h6', 'small']);
 
@@ -151,7 +149,7 @@ function putBackBylines(doc: Document, root: Node, from: Node, last: Node, text:
  * A block that is not article text wherever it stands: named as boilerplate, mostly links, a navigation or
  * sidebar landmark, a section headed "More stories" with links in it, or a short copyright or subscribe line.
  */
-export function isJunk(el: Element, inHead = false): boolean {
+function isJunk(el: Element, inHead = false): boolean {
   if (isBoilerplateByName(el) || isLinkList(el, inHead) || isChromeLandmark(el) || isRelatedLinkLine(el)) return true;
   if (NOTICE_BLOCKS.has(el.localName) && (isNotice(el) || isAuthorBox(el, MAX_BYLINE_CHARS))) return true;
   const heading = el.firstElementChild;

@@ -3,11 +3,10 @@
 // where it stands (before the body Readability chose = the head), with one look at the words for bylines that
 // carry no markup ("By Jane Doe · 5 min read").
 import type { Passage, PassageRole } from '../shared/protocol.js';
-import { isBylineElement, isCaptionElement, isStandfirstElement } from './boilerplate.js';
+import { MAX_BYLINE_CHARS, isBylineElement, isCaptionElement, isStandfirstElement } from './boilerplate.js';
 import type { MainContent } from './main-content.js';
 import type { BuiltText } from './text-map.js';
 
-const MAX_BYLINE_CHARS = 150;
 /** A short line that reads as a byline or a dateline, in the languages of the pages Lens meets most. */
 const BYLINE_WORDS = /^(by|von|por|par|posted|published|updated|written|asked|modified)\b/i;
 const DATE_LIKE =
@@ -17,8 +16,11 @@ function precedes(a: Node, b: Node): boolean {
   return (a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0;
 }
 
-/** The role of a passage that starts at text node `node` and reads `words`. */
-export function roleOf(main: MainContent, node: Node, words: string): PassageRole {
+/**
+ * The role of a passage that starts at text node `node` and reads `words`; `bodyBegun`: a body passage came
+ * before it (a summary stands before the body, whether Readability kept it or not).
+ */
+export function roleOf(main: MainContent, node: Node, words: string, bodyBegun: boolean): PassageRole {
   if (main.headline?.contains(node)) return 'headline';
   const inHead = precedes(node, main.bodyStart);
   let standfirst = false;
@@ -26,27 +28,29 @@ export function roleOf(main: MainContent, node: Node, words: string): PassageRol
     if (isCaptionElement(e)) return 'caption';
     if (isBylineElement(e, MAX_BYLINE_CHARS)) return 'byline';
     // a summary is named as one, or stands in the article's <header> with its headline
-    standfirst ||= isStandfirstElement(e) || (inHead && e.localName === 'header');
+    standfirst ||= isStandfirstElement(e) || e.localName === 'header';
   }
   const short = words.length < MAX_BYLINE_CHARS;
   if (short && (BYLINE_WORDS.test(words) || (inHead && DATE_LIKE.test(words) && words.length < 60))) return 'byline';
-  return standfirst && inHead ? 'standfirst' : 'body';
+  return standfirst && (inHead || !bodyBegun) ? 'standfirst' : 'body';
 }
 
 /** The text with a role on each passage (each passage's role is its first text node's). */
 export function withRoles(built: BuiltText, main: MainContent): BuiltText {
   const { segments, text } = built;
   let s = 0;
+  let bodyBegun = false;
   const passages: Passage[] = built.passages.map((p) => {
     // passages and segments are both in text order: one pass
     while (s < segments.length && segments[s].start + segments[s].offsets.length <= p.start) s++;
     const seg = segments[s];
-    const role = seg ? roleOf(main, seg.node, text.slice(p.start, p.end)) : 'body';
+    const role = seg ? roleOf(main, seg.node, text.slice(p.start, p.end), bodyBegun) : 'body';
+    bodyBegun ||= role === 'body';
     return { ...p, role };
   });
-  // a gallery's text is its captions: when they outweigh the body, they are the body
+  // a gallery's text is its captions: when they outweigh the article's own text, they are the body
   const chars = (role: PassageRole) => passages.reduce((n, p) => n + (p.role === role ? p.end - p.start : 0), 0);
-  if (chars('caption') > chars('body')) for (const p of passages) if (p.role === 'caption') p.role = 'body';
+  if (chars('caption') > chars('body') + chars('standfirst')) for (const p of passages) if (p.role === 'caption') p.role = 'body';
   return { ...built, passages };
 }
 

@@ -182,6 +182,37 @@ describe('main-content extraction on the page corpus', { skip }, () => {
     });
   }
 
+  test('each passage of an article reading carries its role, and the reading says which parts it has', async (t) => {
+    const page = await session.browser.openPage(session.server.fixtureUrl(`${CORPUS}/news-comments.html`));
+    t.after(() => page.close());
+    await page.waitForLoadState('load');
+    const snap = await extract(page);
+    const roleOf = (needle: string) => {
+      const p = snap.passages.find((x) => snap.text.slice(x.start, x.end).includes(needle));
+      assert.ok(p, `a passage holds "${needle}"; read:\n${snap.text}`);
+      return p.role;
+    };
+    assert.equal(roleOf('Harbour wall repairs to close Quayside Road'), 'headline');
+    assert.equal(roleOf('Engineers say storm damage'), 'standfirst');
+    assert.equal(roleOf('By Priya Nandakumar'), 'byline');
+    assert.equal(roleOf('The damaged section near the lifeboat station'), 'caption');
+    assert.equal(roleOf('Quayside Road will close to traffic'), 'body');
+    assert.equal(roleOf('The repairs are expected to cost'), 'body');
+    assert.ok(snap.passages.every((p) => p.role !== undefined), 'every passage has a role');
+    assert.equal(snap.reading.note, 'the article, with its headline, summary and byline');
+    // nothing of the page's chrome around the head: the breadcrumb, share bar and related stories are not read
+    for (const chrome of ['Share on Facebook', 'Related stories', 'Sign up for our free daily newsletter']) assert.ok(!snap.text.includes(chrome), `"${chrome}" is not read`);
+  });
+
+  test('a whole-page reading has no roles', async (t) => {
+    const page = await session.browser.openPage(session.server.fixtureUrl(`${CORPUS}/short-contact.html`));
+    t.after(() => page.close());
+    await page.waitForLoadState('load');
+    const snap = await extract(page);
+    assert.equal(snap.reading.kind, 'page', `short-contact.html is read whole (${snap.reading.note})`);
+    assert.ok(snap.passages.every((p) => p.role === undefined), 'no roles');
+  });
+
   test('report and overall acceptance', () => {
     assert.equal(rows.length, templates.length, 'every template was measured');
     writeSection(EXTRACTION_REPORT, 'templates', report(), EXTRACTION_HEADER);
