@@ -7,37 +7,20 @@ import { describe, test, type TestContext } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { ContentReplies, ContentRequest, ExtractReply, Reply } from '../../src/shared/protocol.js';
 import { chromiumUnavailable, launchChromium } from './harness/chromium.js';
+import { sendToContent } from './harness/content-request.js';
 import { contentSession } from './harness/session.js';
 
 const NOTHING_SELECTED = 'nothing is selected on this page';
 const UNKNOWN_SNAPSHOT = 'this answer belongs to an earlier reading of the page; ask again';
 const PAGE_CHANGED = 'the page has changed since the question was asked; ask again';
 
-interface ChromeGlobal {
-  chrome: { tabs: { sendMessage(tabId: number, msg: unknown, options?: { frameId?: number }): Promise<unknown> } };
-}
-
 const skip = chromiumUnavailable();
-
-const tabIds = new WeakMap<Page, number>();
 
 const session = contentSession(launchChromium, skip);
 
 /** Sends a content request to the tab's top frame from an extension page; retries while the script is loading. */
-async function sendRaw(page: Page, msg: unknown): Promise<unknown> {
-  let tabId = tabIds.get(page);
-  if (tabId === undefined) tabIds.set(page, (tabId = await session.browser.tabIdOf(page)));
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await session.extPage.evaluate(
-        ([id, m]) => (globalThis as unknown as ChromeGlobal).chrome.tabs.sendMessage(id, m, { frameId: 0 }),
-        [tabId, msg] as const,
-      );
-    } catch (err) {
-      if (attempt > 50 || !/receiving end does not exist/i.test(String(err))) throw err;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+function sendRaw(page: Page, msg: unknown): Promise<unknown> {
+  return sendToContent(session, page, msg);
 }
 
 async function ask<R extends ContentRequest>(page: Page, req: R): Promise<Reply<ContentReplies[R['type']]>> {

@@ -11,8 +11,9 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import type { ExtractReply, Reply } from '../../src/shared/protocol.js';
+import type { ExtractReply } from '../../src/shared/protocol.js';
 import { chromiumUnavailable, launchChromium } from './harness/chromium.js';
+import { contentValue } from './harness/content-request.js';
 import { EXTRACTION_HEADER, EXTRACTION_REPORT, writeSection } from './harness/report.js';
 import { contentSession } from './harness/session.js';
 import { FIXTURES_DIR } from './harness/server.js';
@@ -27,10 +28,6 @@ const MIN_RECALL = 0.8;
  * their marked text is measured with the page shown for a moment, then hidden again before the read.
  */
 const SHOWN_FOR_MEASURING = new Set(['hidden-body.html']);
-
-interface ChromeGlobal {
-  chrome: { tabs: { sendMessage(tabId: number, msg: unknown, options?: { frameId?: number }): Promise<unknown> } };
-}
 
 interface Row {
   name: string;
@@ -78,21 +75,8 @@ function overlap(expected: readonly string[], read: readonly string[]): { recall
   return { recall: expected.length ? common / expected.length : 1, precision: read.length ? common / read.length : expected.length ? 0 : 1 };
 }
 
-async function extract(page: Page): Promise<ExtractReply> {
-  const tabId = await session.browser.tabIdOf(page);
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const reply = (await session.extPage.evaluate(
-        ([id]) => (globalThis as unknown as ChromeGlobal).chrome.tabs.sendMessage(id, { type: 'content/extract', scope: 'page' }, { frameId: 0 }),
-        [tabId] as const,
-      )) as Reply<ExtractReply>;
-      if (!reply.ok) assert.fail(`extract failed: ${reply.error}`);
-      return reply.value;
-    } catch (err) {
-      if (attempt > 50 || !/receiving end does not exist/i.test(String(err))) throw err;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+function extract(page: Page): Promise<ExtractReply> {
+  return contentValue(session, page, { type: 'content/extract', scope: 'page' });
 }
 
 /**

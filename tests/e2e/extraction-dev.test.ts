@@ -14,9 +14,10 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import type { ExtractReply, PassageRole, Reply } from '../../src/shared/protocol.js';
+import type { ExtractReply, PassageRole } from '../../src/shared/protocol.js';
 import { ROOT } from '../helpers/cli.js';
 import { chromiumUnavailable, launchChromium } from './harness/chromium.js';
+import { contentValue } from './harness/content-request.js';
 import { devSetUnavailable, loadDevCases, prf, scoreSnippets, startDevSetServer, type DevCase, type DevSetServer } from './harness/dev-set.js';
 import { EXTRACTION_HEADER, EXTRACTION_REPORT, writeSection } from './harness/report.js';
 import { contentSession } from './harness/session.js';
@@ -33,10 +34,6 @@ const READABILITY_JS = join(ROOT, 'node_modules', '@mozilla', 'readability', 'Re
 const DIAGNOSTICS = join(ROOT, 'test-results', 'extraction-dev.json');
 /** Roles that are not the article body. */
 const NOT_BODY: ReadonlySet<PassageRole> = new Set(['headline', 'byline', 'caption']);
-
-interface ChromeGlobal {
-  chrome: { tabs: { sendMessage(tabId: number, msg: unknown, options?: { frameId?: number }): Promise<unknown> } };
-}
 
 type Score = ReturnType<typeof scoreSnippets>;
 
@@ -74,22 +71,8 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
 
-async function lensRead(page: Page): Promise<ExtractReply> {
-  const tabId = await session.browser.tabIdOf(page);
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const reply = (await session.extPage.evaluate(
-        ([id]) => (globalThis as unknown as ChromeGlobal).chrome.tabs.sendMessage(id, { type: 'content/extract', scope: 'page' }, { frameId: 0 }),
-        [tabId] as const,
-      )) as Reply<ExtractReply>;
-      if (!reply.ok) throw new Error(`extract failed: ${reply.error}`);
-      return reply.value;
-    } catch (err) {
-      // the content script may not have registered its listener yet
-      if (attempt > 50 || !/receiving end does not exist/i.test(String(err))) throw err;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+function lensRead(page: Page): Promise<ExtractReply> {
+  return contentValue(session, page, { type: 'content/extract', scope: 'page' });
 }
 
 /** The body of a Lens reading: its passages but the headline, byline and caption, one a line. */

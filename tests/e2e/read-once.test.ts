@@ -10,38 +10,18 @@ import type { Page } from 'playwright-core';
 import type { AskReply, ContentReplies, ContentRequest, ExtractReply, Reply } from '../../src/shared/protocol.js';
 import { chromiumUnavailable, launchChromium } from './harness/chromium.js';
 import { firefoxUnavailable, launchFirefox } from './harness/firefox.js';
+import { contentValue } from './harness/content-request.js';
 import { contentSession, hubSession } from './harness/session.js';
 
 const PAGE_CHANGED = 'the page has changed since the question was asked; ask again';
-
-interface ChromeGlobal {
-  chrome: { tabs: { sendMessage(tabId: number, msg: unknown, options?: { frameId?: number }): Promise<unknown> } };
-}
 
 const skip = chromiumUnavailable();
 
 describe('read once: the content script keeps its reading while the read text is unchanged', { skip }, () => {
   const session = contentSession(launchChromium, skip);
-  const tabIds = new WeakMap<Page, number>();
 
   /** A content request to the tab's top frame, sent from an extension page as the background does. */
-  async function value<R extends ContentRequest>(page: Page, req: R): Promise<ContentReplies[R['type']]> {
-    let tabId = tabIds.get(page);
-    if (tabId === undefined) tabIds.set(page, (tabId = await session.browser.tabIdOf(page)));
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const reply = (await session.extPage.evaluate(
-          ([id, m]) => (globalThis as unknown as ChromeGlobal).chrome.tabs.sendMessage(id, m, { frameId: 0 }),
-          [tabId, req] as const,
-        )) as Reply<ContentReplies[R['type']]>;
-        if (!reply.ok) throw new Error(`${req.type} failed: ${reply.error}`);
-        return reply.value;
-      } catch (err) {
-        if (attempt > 50 || !/receiving end does not exist/i.test(String(err))) throw err;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
-  }
+  const value = <R extends ContentRequest>(page: Page, req: R): Promise<ContentReplies[R['type']]> => contentValue(session, page, req);
 
   const extract = (page: Page, scope: 'page' | 'selection' = 'page') => value(page, { type: 'content/extract', scope });
 
