@@ -90,7 +90,8 @@ function similarity(a: string, b: string): number {
   return 1 - missing.length / tb.join(' ').length;
 }
 
-function precedes(a: Node, b: Node): boolean {
+/** Whether `a` comes before `b` in document order. */
+export function precedes(a: Node, b: Node): boolean {
   return (a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0;
 }
 

@@ -4,17 +4,13 @@
 // carry no markup ("By Jane Doe · 5 min read").
 import type { Passage, PassageRole } from '../shared/protocol.js';
 import { MAX_BYLINE_CHARS, isBylineElement, isCaptionElement, isStandfirstElement } from './boilerplate.js';
-import type { MainContent } from './main-content.js';
+import { precedes, type MainContent } from './main-content.js';
 import type { BuiltText } from './text-map.js';
 
 /** A short line that reads as a byline or a dateline, in the languages of the pages Lens meets most. */
 const BYLINE_WORDS = /^(by|von|por|par|posted|published|updated|written|asked|modified)\b/i;
 const DATE_LIKE =
   /\b(\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2}|(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.? \d{1,2}|\d{1,2} (jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)|\d+ (min|mins|minutes?) read|\d{1,2}:\d{2} ?(am|pm)?|\d+ (hours?|days?|weeks?|months?|years?) ago)\b/i;
-
-function precedes(a: Node, b: Node): boolean {
-  return (a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0;
-}
 
 /**
  * The role of a passage that starts at text node `node` and reads `words`; `bodyBegun`: a body passage came
