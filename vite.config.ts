@@ -6,8 +6,9 @@
 // sha256s than the real ones; never for a release).
 // The content script is built apart from crxjs, as one self-contained file (see contentScripts below).
 import { crx, type ManifestV3Export } from '@crxjs/vite-plugin';
-import { copyFileSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { build, defineConfig, type Plugin } from 'vite';
 import { BUILT_ONNX_PATH, checkModelFolder, isCheckpointFile, modelFolderFiles } from './src/shared/model-files.js';
 
@@ -34,6 +35,13 @@ function manifestFor(browser: Browser): ManifestV3Export {
   delete source.content_scripts;
   if (browser === 'firefox') {
     source.background = { scripts: [source.background.service_worker] };
+    // the side panel is Firefox's sidebar: the same page, opened by the built-in _execute_sidebar_action command
+    // (Chrome's "open-side-panel" command is handled by the background: src/background/side-panel.ts)
+    source.sidebar_action = { default_panel: source.side_panel.default_path, default_title: 'MobileBERT Lens', default_icon: source.action.default_icon };
+    delete source.side_panel;
+    source.permissions = source.permissions.filter((p: string) => p !== 'sidePanel');
+    const { 'open-side-panel': openPanel, ...commands } = source.commands;
+    source.commands = { ...commands, _execute_sidebar_action: openPanel };
     source.browser_specific_settings = {
       gecko: { id: GECKO_ID, strict_min_version: '140.0', data_collection_permissions: { required: ['none'] } },
       gecko_android: { strict_min_version: '142.0' },
@@ -153,6 +161,21 @@ function bundleModels(outDir: string): Plugin {
   };
 }
 
+/**
+ * pdf.js's data files for the Lens reader (character maps, the standard fonts, its image decoders' wasm, colour
+ * profiles), copied into the package under pdfjs/: the reader loads nothing from outside the extension.
+ */
+function pdfjsAssets(outDir: string): Plugin {
+  return {
+    name: 'lens-pdfjs-assets',
+    apply: 'build',
+    closeBundle() {
+      const from = join(dirname(fileURLToPath(import.meta.resolve('pdfjs-dist/package.json'))));
+      for (const dir of ['cmaps', 'standard_fonts', 'wasm', 'iccs']) cpSync(join(from, dir), join(outDir, 'pdfjs', dir), { recursive: true });
+    },
+  };
+}
+
 /** LENS_REGISTRY=<file>: that registry instead of models/registry.json (checked by the same parseRegistry at run time). */
 function registryAlias(): Array<{ find: RegExp; replacement: string }> {
   const file = process.env.LENS_REGISTRY;
@@ -186,6 +209,8 @@ export default defineConfig(({ mode }) => {
       rollupOptions: {
         input: {
           options: 'src/options/options.html',
+          // the Lens reader for PDFs (opened by the background in the PDF's tab, so not in the manifest)
+          reader: 'src/reader/reader.html',
           // Chrome's inference document (created by the service worker, so not in the manifest)
           ...(browser === 'chrome' ? { offscreen: 'src/offscreen/offscreen.html' } : {}),
           // LENS_BENCH=1: the benchmark pages (bench/browser/) as extra extension pages; never in a release build
@@ -208,6 +233,6 @@ export default defineConfig(({ mode }) => {
         },
       },
     },
-    plugins: [crx({ manifest: manifestFor(browser), browser }), contentScripts(outDir, browser, define, alias), bundleModels(outDir)],
+    plugins: [crx({ manifest: manifestFor(browser), browser }), contentScripts(outDir, browser, define, alias), bundleModels(outDir), pdfjsAssets(outDir)],
   };
 });

@@ -7,6 +7,7 @@
 // text never reaches the model.
 import { guessLanguage } from '../shared/language.js';
 import { broadcast } from '../shared/messaging.js';
+import { pageAt } from '../shared/pages.js';
 import { capPage, partialReadText } from '../shared/read-limit.js';
 import type { AskReply, AskRequest, HighlightReply, HighlightRequest, PreparePageRequest, PrepareReply, ProgressEvent, RequestStatusReply } from '../shared/protocol.js';
 import { getSettings } from '../shared/settings.js';
@@ -85,7 +86,9 @@ async function answerPage(engines: EngineHost, req: AskRequest): Promise<AskRepl
       signal,
       onProgress: progress,
     });
-    const answers = result.answers;
+    // a PDF's answers say which page they are on ("p. 12" in the popup)
+    const pageStarts = page.pageStarts;
+    const answers = pageStarts ? result.answers.map((a) => ({ ...a, page: pageAt(pageStarts, a.start) + 1 })) : result.answers;
     let highlighted = false;
     const best = answers[0];
     if (best && !result.abstained) {

@@ -3,7 +3,7 @@
 export const RESTRICTED_MESSAGE =
   "Lens can't read this page. Browser pages, the extension store and the built-in PDF viewer don't let extensions in. Open a regular web page and try again.";
 
-export const PDF_MESSAGE = "Lens can't read PDF files shown in the browser's PDF viewer. Copy the text into the Classify tab, or open an HTML version of the document.";
+export const PDF_MESSAGE = "The browser's PDF viewer doesn't let extensions in: open this PDF in the Lens reader (Lens › Open in Lens reader) to ask about it.";
 
 // Stores where browsers block extensions even with host permissions.
 const STORE_HOSTS = ['chrome.google.com', 'chromewebstore.google.com', 'addons.mozilla.org', 'microsoftedge.microsoft.com'];

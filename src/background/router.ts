@@ -6,6 +6,7 @@ import { pinFits, pinText } from '../shared/first-install.js';
 import { devicePins, installedModels, removeModel, storageBytes } from '../shared/model-store.js';
 import type { BackgroundReplies, BackgroundRequest, ModelInfo, Reply } from '../shared/protocol.js';
 import { isBackgroundRequest } from '../shared/protocol.js';
+import { openReader } from './reader.js';
 import { precisionInUse } from '../shared/precision.js';
 import { REGISTRY, approxBytes, makesInt8OnDevice, pinTier, registryEntry } from '../shared/registry.js';
 import { classifyModelId, getSettings } from '../shared/settings.js';
@@ -14,6 +15,8 @@ import type { EngineHost } from './engines.js';
 import type { Installs } from './installs.js';
 import { askPage, highlightAnswer, preparePage, requestState } from './page-qa.js';
 import { backendStatus, cancelInOffscreen, chooseInference } from './inference.js';
+import { listenSidePanelCommand } from './side-panel.js';
+import { listHistory, recordAnswer } from './tab-history.js';
 import { tabInfo } from './tabs.js';
 
 export function isOwnSender(sender: Runtime.MessageSender): boolean {
@@ -59,12 +62,20 @@ async function modelInfo(installs: Installs, id: string): Promise<ModelInfo> {
 
 async function handle(req: BackgroundRequest, engines: EngineHost, installs: Installs): Promise<BackgroundReplies[BackgroundRequest['type']]> {
   switch (req.type) {
-    case 'qa/ask':
-      return askPage(engines, req);
+    case 'qa/ask': {
+      const reply = await askPage(engines, req);
+      // the tab's history (side panel, popup); best effort, the answer stands either way
+      await recordAnswer(req, reply);
+      return reply;
+    }
+    case 'history/list':
+      return listHistory(req.tabId);
     case 'qa/highlight':
       return highlightAnswer(req);
     case 'page/prepare':
       return preparePage(req);
+    case 'reader/open':
+      return openReader(req);
     case 'classify/run':
       return classifyText(engines, req);
     case 'request/cancel':
@@ -119,6 +130,8 @@ async function handle(req: BackgroundRequest, engines: EngineHost, installs: Ins
 }
 
 export function listen(engines: EngineHost, installs: Installs): void {
+  // registered with the message listener, at the worker's start: the side panel's shortcut (Chrome)
+  listenSidePanelCommand();
   browser.runtime.onMessage.addListener((msg: unknown, sender: Runtime.MessageSender): Promise<Reply<unknown>> | undefined => {
     if (!isOwnSender(sender) || !isBackgroundRequest(msg)) return undefined;
     return toReply(() => handle(msg, engines, installs));

@@ -1,9 +1,28 @@
 // Reaching a tab's content script: which pages Lens may read, and injecting the script into tabs that were
-// open before the extension was installed (the manifest's content scripts only reach new page loads).
+// open before the extension was installed (the manifest's content scripts only reach new page loads). A tab
+// showing the Lens reader (a PDF) has no content script: its reader page answers the same requests.
 import browser from 'webextension-polyfill';
-import { sendToContent } from '../shared/messaging.js';
-import type { ContentReplies, ContentRequest, TabInfoReply } from '../shared/protocol.js';
+import { sendToContent, unwrapReply } from '../shared/messaging.js';
+import type { ContentReplies, ContentRequest, PdfTabInfo, ReaderContentRequest, TabInfoReply } from '../shared/protocol.js';
+import { isPdfContentType, isReaderUrl, pdfTabInfo, pdfUrlOfReader, showsPdf } from './pdf-tab.js';
 import { RESTRICTED_MESSAGE, restrictedReason } from './restricted.js';
+
+const extensionBase = () => browser.runtime.getURL('');
+
+/** A tab showing the Lens reader: its reader page, addressed by tab id, answers (retrying while it loads). */
+async function askReader<R extends ContentRequest>(tabId: number, request: R): Promise<ContentReplies[R['type']]> {
+  const message: ReaderContentRequest = { type: 'reader/content', tabId, request };
+  for (let attempt = 0; ; attempt++) {
+    // undefined: no reader page answered (still loading); a rejection: no extension page is listening at all
+    const reply: unknown = await browser.runtime.sendMessage(message).catch(() => undefined);
+    if (reply !== undefined) return unwrapReply(reply, request.type);
+    if (attempt >= READER_READY_TRIES) throw new Error('the Lens reader in this tab is not answering; reload it and try again');
+    await new Promise((resolve) => setTimeout(resolve, CONTENT_READY_DELAY_MS));
+  }
+}
+
+/** How long to wait for a reader page that is still loading: 50 x 100 ms. */
+const READER_READY_TRIES = 50;
 
 async function injectContentScript(tabId: number): Promise<void> {
   const files = browser.runtime.getManifest().content_scripts?.flatMap((c) => c.js ?? []) ?? [];
@@ -14,6 +33,7 @@ async function injectContentScript(tabId: number): Promise<void> {
 export async function askContent<R extends ContentRequest>(tabId: number, request: R): Promise<ContentReplies[R['type']]> {
   const tab = await browser.tabs.get(tabId).catch(() => undefined);
   if (!tab) throw new Error('that tab is gone');
+  if (isReaderUrl(tab.url, extensionBase())) return askReader(tabId, request);
   const reason = restrictedReason(tab.url);
   if (reason) throw new Error(reason);
   try {
@@ -54,10 +74,23 @@ export async function tabInfo(tabId: number): Promise<TabInfoReply> {
   if (!tab) throw new Error('that tab is gone');
   const title = tab.title ?? '';
   const url = tab.url ?? '';
+  const reader = pdfUrlOfReader(url, extensionBase());
   try {
     const info = await askContent(tabId, { type: 'content/selection-info' });
-    return { readable: true, title: info.title || title, url, selectionLength: info.selectionLength };
+    // Chrome may let the content script into the PDF viewer's shell page, which has no text to read
+    if (reader === undefined && isPdfContentType(info.contentType)) return { readable: false, reason: PDF_TAB_MESSAGE, title, url, selectionLength: 0, pdf: await pdfOf(url) };
+    return { readable: true, title: info.title || title, url: reader ?? url, selectionLength: info.selectionLength };
   } catch (err) {
-    return { readable: false, reason: err instanceof Error ? err.message : String(err), title, url, selectionLength: 0 };
+    const reason = err instanceof Error ? err.message : String(err);
+    const pdf = reader === undefined && (await showsPdf(url)) ? await pdfOf(url) : undefined;
+    return { readable: false, reason: pdf ? PDF_TAB_MESSAGE : reason, title, url, selectionLength: 0, ...(pdf ? { pdf } : {}) };
   }
 }
+
+const PDF_TAB_MESSAGE = 'This tab shows a PDF.';
+
+async function pdfOf(url: string): Promise<PdfTabInfo> {
+  const fileAccess = __LENS_BROWSER__ === 'chrome' && url.startsWith('file:') ? await browser.extension.isAllowedFileSchemeAccess() : false;
+  return pdfTabInfo(url, __LENS_BROWSER__, fileAccess);
+}
+

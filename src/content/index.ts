@@ -76,6 +76,7 @@ const handlers: Handlers = {
     selectionLength: extractSelection(document.getSelection())?.text.length ?? 0,
     title: document.title.trim(),
     url: location.href,
+    contentType: document.contentType,
   }),
   'content/show-card': (req) => {
     const result = req.result as unknown;

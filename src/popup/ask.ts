@@ -1,8 +1,9 @@
 // The Ask view: a question about the page (or the selection), answered on device; answers with their
-// confidence, the best one highlighted in the page, others highlighted on click.
+// confidence (and page, in a PDF), the best one highlighted in the page, others highlighted on click. A tab
+// showing a PDF is offered the Lens reader instead. In the side panel the view changes tabs (retarget()).
 import { languageNoticeText } from '../shared/language.js';
 import { newRequestId, sendToBackground, sendToBackgroundRaw } from '../shared/messaging.js';
-import type { AskReply, ProgressEvent, Scope } from '../shared/protocol.js';
+import type { Answer, AskReply, PdfTabInfo, ProgressEvent, Scope } from '../shared/protocol.js';
 import { partialReadText } from '../shared/read-limit.js';
 import { byId, h, replaceChildren } from '../ui/dom.js';
 import { barWidth, errorText, formatCount, formatMs, formatPercent, readShareText } from '../ui/format.js';
@@ -29,19 +30,20 @@ export class AskView {
   private readonly status = byId('ask-status');
   private readonly result = byId('ask-result');
   private readonly announcer = byId('ask-announce');
-  private readonly readable: boolean;
-  private scope: Scope;
+  private readonly gateRoot = byId('ask-gate');
+  private readable = false;
+  private scope: Scope = 'page';
+  /** counts the tabs this view was pointed at: a question's reply renders only if its tab is still the one shown */
+  private generation = 0;
   private running: Running | undefined;
   private gate: ModelGate | undefined;
   private gateMode: GateMode | undefined;
   /** the Ask view is the one on screen */
   private shown = false;
-  /** the page was asked to be read ahead of the first question (once per popup) */
+  /** the page was asked to be read ahead of the first question (once per popup and tab) */
   private prepared = false;
 
   constructor(private readonly ctx: PopupContext) {
-    this.readable = ctx.tabId !== undefined && ctx.tab.readable;
-    this.scope = ctx.tab.selectionLength > 0 ? 'selection' : 'page';
     this.form.addEventListener('submit', (e) => {
       e.preventDefault();
       void this.ask();
@@ -55,18 +57,43 @@ export class AskView {
         current.focus();
       }
     });
+    this.applyTab();
+  }
 
+  /** The side panel moved to another tab (ctx.tabId, ctx.tab): this view starts over for it. */
+  retarget(): void {
+    this.applyTab();
+  }
+
+  private applyTab(): void {
+    const ctx = this.ctx;
+    this.generation++;
+    this.readable = ctx.tabId !== undefined && ctx.tab.readable;
+    this.scope = ctx.tab.selectionLength > 0 ? 'selection' : 'page';
+    this.prepared = false;
+    delete this.scopeLine.dataset.prepared;
+    this.result.replaceChildren();
+    delete this.result.dataset.attempts;
+    this.announcer.textContent = '';
+    this.setQuestionError(undefined);
+    // a question still being answered for the tab before: its answer goes to that tab's history, not here
+    if (this.running) replaceChildren(this.status, h('p', { class: 'muted small', 'data-testid': 'answering-elsewhere' }, 'Still answering your question about the previous tab; its answer goes to that tab’s history.'));
+    byId('ask-notices').replaceChildren();
+    this.gateRoot.hidden = !this.readable;
     if (!this.readable) {
       this.renderRestricted();
-    } else {
+    } else if (!this.gate) {
       this.gate = new ModelGate({
-        root: byId('ask-gate'),
+        root: this.gateRoot,
         store: ctx.store,
         modelId: ctx.settings.qaModelId,
         purpose: 'answer questions about pages',
         onMode: (mode, previous) => this.onGate(mode, previous),
       });
       this.gate.update();
+    } else if (this.gate.mode !== undefined) {
+      // the gate is where it was: the form follows its mode again
+      this.onGate(this.gate.mode, undefined);
     }
     this.renderScope();
   }
@@ -97,6 +124,8 @@ export class AskView {
 
   private onGate(mode: GateMode, previous: GateMode | undefined): void {
     this.gateMode = mode;
+    // a tab Lens cannot read keeps its disabled form (the gate lives on for the next tab)
+    if (!this.readable) return;
     this.form.hidden = mode !== 'ready' && mode !== 'dismissed';
     this.setEnabled(mode === 'ready' && !this.running);
     if (mode === 'ready' && previous === 'downloading') this.question.focus();
@@ -110,17 +139,55 @@ export class AskView {
 
   private renderRestricted(): void {
     const reason = this.ctx.tab.reason ?? "Lens can't read this page.";
+    const classifyInstead = h('button', { type: 'button', class: 'link-btn', onclick: () => this.ctx.switchView('classify') }, 'Classify typed text instead');
+    const pdf = this.ctx.tab.pdf;
     replaceChildren(
       byId('ask-notices'),
-      notice('warn', {
-        icon: 'lock',
-        body: reason,
-        attrs: { id: 'restricted', 'data-testid': 'restricted', role: 'status' },
-        actions: h('button', { type: 'button', class: 'link-btn', onclick: () => this.ctx.switchView('classify') }, 'Classify typed text instead'),
-      }),
+      pdf
+        ? this.pdfOffer(pdf, classifyInstead)
+        : notice('warn', {
+            icon: 'lock',
+            body: reason,
+            attrs: { id: 'restricted', 'data-testid': 'restricted', role: 'status' },
+            actions: classifyInstead,
+          }),
     );
     this.form.hidden = false;
     this.setEnabled(false);
+  }
+
+  /** A tab showing a PDF in the browser's viewer: open it in the Lens reader, or why that cannot be done. */
+  private pdfOffer(pdf: PdfTabInfo, classifyInstead: HTMLElement): HTMLElement {
+    if (!pdf.openable) {
+      return notice('info', {
+        title: 'This tab shows a PDF.',
+        body: pdf.reason ?? "Lens can't open this PDF in its reader.",
+        attrs: { id: 'restricted', 'data-testid': 'pdf-offer', 'data-openable': 'false', role: 'status' },
+        actions: classifyInstead,
+      });
+    }
+    const open = h('button', { type: 'button', class: 'btn btn-primary', id: 'open-reader', 'data-testid': 'open-reader' }, 'Open in Lens reader');
+    open.addEventListener('click', () => void this.openReader(open));
+    return notice('info', {
+      title: 'This tab shows a PDF.',
+      body: 'Lens answers questions about it in its own reader, in this tab.',
+      attrs: { id: 'restricted', 'data-testid': 'pdf-offer', 'data-openable': 'true', role: 'status' },
+      actions: open,
+    });
+  }
+
+  private async openReader(button: HTMLButtonElement): Promise<void> {
+    if (this.ctx.tabId === undefined) return;
+    button.disabled = true;
+    byId('ask-notices').querySelector('[data-testid="reader-error"]')?.remove();
+    try {
+      await sendToBackground({ type: 'reader/open', tabId: this.ctx.tabId });
+      // the toolbar popup has done its part; a page or the side panel stays (the panel follows the tab into the reader)
+      if (this.ctx.surface === 'popup') window.close();
+    } catch (err) {
+      button.disabled = false;
+      byId('ask-notices').append(h('p', { class: 'field-error', role: 'alert', 'data-testid': 'reader-error' }, `Could not open the reader: ${errorText(err)}`));
+    }
   }
 
   private renderScope(): void {
@@ -170,6 +237,9 @@ export class AskView {
     this.setQuestionError(undefined);
     const run: Running = { requestId: '', attempt: 0, cancelled: false };
     this.running = run;
+    const generation = this.generation;
+    // the side panel moved to another tab meanwhile: nothing of this question shows there
+    const here = () => generation === this.generation;
     this.setEnabled(false);
     this.askButton.setAttribute('aria-busy', 'true');
     this.result.replaceChildren();
@@ -209,22 +279,24 @@ export class AskView {
           progress.set(0, undefined, 'Lens was restarted by the browser; asking again…');
         },
       })) as AskReply;
-      this.renderReply(reply);
+      if (here()) this.renderReply(reply);
     } catch (err) {
-      if (run.cancelled) {
+      if (!here()) {
+        // nothing to show: the answer (or error) was about the tab before
+      } else if (run.cancelled) {
         replaceChildren(this.result, h('p', { class: 'muted small cancelled', 'data-testid': 'cancelled' }, 'Cancelled.'));
         this.announcer.textContent = 'Cancelled.';
       } else if (err instanceof LostRequest) this.renderRestarted();
       else this.renderError(err);
     } finally {
       off();
-      this.result.dataset.attempts = String(run.attempt);
+      if (here()) this.result.dataset.attempts = String(run.attempt);
       delete this.status.dataset.attempt;
       delete this.status.dataset.requestId;
       this.running = undefined;
       this.status.replaceChildren();
       this.askButton.removeAttribute('aria-busy');
-      this.setEnabled(this.gateMode === 'ready');
+      this.setEnabled(this.readable && this.gateMode === 'ready');
       if (document.activeElement === document.body || document.activeElement === cancel) this.question.focus();
     }
   }
@@ -328,7 +400,8 @@ export class AskView {
         h('span', { class: 'answer-text' }, `“${answer.text}”`),
         h(
           'span',
-          { class: 'answer-meta' },
+          { class: answer.page !== undefined ? 'answer-meta has-page' : 'answer-meta' },
+          answer.page !== undefined ? pageLabel(answer.page) : null,
           h('span', { class: 'bar', 'aria-hidden': 'true' }, fill),
           h('span', { class: 'pct', 'aria-label': `confidence ${formatPercent(answer.score)}` }, formatPercent(answer.score)),
           h('span', { class: 'badge badge-accent shown-badge' }, icon('marker', 'icon icon-xs'), 'On page'),
@@ -388,5 +461,15 @@ function announcement(reply: AskReply): string {
   if (reply.abstained || n === 0) return `No answer ${where}.${n ? ` ${n} possible answer${n === 1 ? '' : 's'} listed.` : ''}`;
   const best = reply.answers[0];
   const head = n === 1 ? 'Answer' : `${n} answers. Best`;
-  return `${head}: ${best.text}, ${formatPercent(best.score)} confidence.${reply.highlighted ? ' Marked on the page.' : ''}`;
+  return `${head}: ${best.text}, ${formatPercent(best.score)} confidence${pageText(best)}.${reply.highlighted ? ' Marked on the page.' : ''}`;
+}
+
+/** ", on page 3" for an answer in a paged document (a PDF), else nothing. */
+function pageText(answer: Pick<Answer, 'page'>): string {
+  return answer.page !== undefined ? `, on page ${answer.page}` : '';
+}
+
+/** "p. 3", read out as "page 3". */
+export function pageLabel(page: number): HTMLElement {
+  return h('span', { class: 'answer-page', 'data-testid': 'answer-page', 'data-page': page }, h('span', { 'aria-hidden': 'true' }, `p. ${page}`), h('span', { class: 'sr-only' }, `page ${page}`));
 }

@@ -3,7 +3,8 @@
 import browser from 'webextension-polyfill';
 import type { BackgroundEvent, BackgroundReplies, BackgroundRequest, ContentReplies, ContentRequest, Reply } from './protocol.js';
 
-function unwrap<T>(reply: unknown, what: string): T {
+/** The value of a Reply envelope, or its error thrown as an Error. */
+export function unwrapReply<T>(reply: unknown, what: string): T {
   if (typeof reply !== 'object' || reply === null || !('ok' in reply)) throw new Error(`no reply to ${what}`);
   const r = reply as Reply<T>;
   if (!r.ok) throw new Error(r.error);
@@ -13,7 +14,7 @@ function unwrap<T>(reply: unknown, what: string): T {
 /** A request to the background; resolves to its typed reply or rejects with the background's error message. */
 export async function sendToBackground<R extends BackgroundRequest>(request: R): Promise<BackgroundReplies[R['type']]> {
   const reply: unknown = await browser.runtime.sendMessage(request);
-  return unwrap(reply, request.type);
+  return unwrapReply(reply, request.type);
 }
 
 /**
@@ -27,7 +28,7 @@ export function sendToBackgroundRaw(request: BackgroundRequest): Promise<unknown
 /** A request to a tab's content script (top frame). */
 export async function sendToContent<R extends ContentRequest>(tabId: number, request: R): Promise<ContentReplies[R['type']]> {
   const reply: unknown = await browser.tabs.sendMessage(tabId, request, { frameId: 0 });
-  return unwrap(reply, request.type);
+  return unwrapReply(reply, request.type);
 }
 
 /** Runs a handler and packs its result or error into a Reply. */

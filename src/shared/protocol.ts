@@ -48,6 +48,8 @@ export interface Answer {
   end: number;
   /** 0..1 */
   score: number;
+  /** the page (1-based) the answer is on, when the document has pages (a PDF in the Lens reader) */
+  page?: number;
 }
 
 export interface ModelFileStatus {
@@ -270,6 +272,22 @@ export interface TabInfoReply {
   url: string;
   /** characters currently selected in the page (0: none) */
   selectionLength: number;
+  /** the tab shows a PDF in the browser's viewer: the popup offers to open it in the Lens reader */
+  pdf?: PdfTabInfo;
+}
+
+/** A tab showing a PDF (by its URL or its content type). */
+export interface PdfTabInfo {
+  url: string;
+  /** false: the reader cannot fetch it (a file:// PDF without file access, or in Firefox); `reason` says what to do */
+  openable: boolean;
+  reason?: string;
+}
+
+/** Open the tab's PDF in the Lens reader (the same tab navigates to the reader page, which fetches the PDF). */
+export interface OpenReaderRequest {
+  type: 'reader/open';
+  tabId: number;
 }
 
 /** The options page asks where models run now (WebGPU or WebAssembly) and why. */
@@ -305,7 +323,10 @@ export type BackgroundRequest =
   | TabInfoRequest
   | HighlightRequest
   | BackendStatusRequest
-  | PreparePageRequest;
+  | PreparePageRequest
+  | OpenReaderRequest
+  // per-tab question history
+  | HistoryListRequest;
 
 /** The reply type of each request. */
 export interface BackgroundReplies {
@@ -323,6 +344,60 @@ export interface BackgroundReplies {
   'qa/highlight': HighlightReply;
   'backend/status': BackendStatusReply;
   'page/prepare': PrepareReply;
+  'reader/open': { url: string };
+  'history/list': HistoryListReply;
+}
+
+// ---- per-tab question history (the side panel and the popup; src/background/history.ts) ----
+// The background records each answered question of a tab (newest first, at most HISTORY_PER_TAB) in
+// storage.session, so it outlives a restart of the service worker but not the browser. A tab's history is
+// cleared when the tab goes to another URL (a change of the #hash alone keeps it) or closes.
+
+/** Entries kept per tab; the oldest goes first. */
+export const HISTORY_PER_TAB = 20;
+
+/** One answered question of a tab, as the Ask view showed it. */
+export interface HistoryEntry {
+  /** unique within the tab's history */
+  id: string;
+  question: string;
+  scope: Scope;
+  /** best first, with their offsets into the snapshot (and their page in a PDF) */
+  answers: Answer[];
+  abstained: boolean;
+  /** the page had no text to read (answers is empty) */
+  noText?: boolean;
+  /** the page snapshot the offsets refer to: a qa/highlight with it marks an answer again while the page is unchanged */
+  snapshotId: string;
+  /** Date.now() when it was answered */
+  at: number;
+}
+
+/** A tab's history, newest first (empty for a tab without one). */
+export interface HistoryListRequest {
+  type: 'history/list';
+  tabId: number;
+}
+
+export interface HistoryListReply {
+  tabId: number;
+  entries: HistoryEntry[];
+}
+
+/**
+ * Background -> pages: a tab's history changed (an answer recorded, or cleared by a navigation or the tab
+ * closing); an open side panel or popup showing that tab asks for it again. Not one of BackgroundEvent's
+ * members (those carry progress): check it with isHistoryChangedEvent.
+ */
+export interface HistoryChangedEvent {
+  type: 'event/history-changed';
+  tabId: number;
+}
+
+export function isHistoryChangedEvent(msg: unknown): msg is HistoryChangedEvent {
+  if (typeof msg !== 'object' || msg === null) return false;
+  const m = msg as Record<string, unknown>;
+  return m.type === 'event/history-changed' && Number.isInteger(m.tabId);
 }
 
 // ---- requests from the background to a tab's content script ----
@@ -371,6 +446,8 @@ export interface ExtractReply {
   partial?: PartialRead;
   /** page scope: the page's last reading was returned again, as nothing has touched its text since */
   reused?: boolean;
+  /** a paged document (a PDF in the Lens reader): pageStarts[p] is where page p+1's text begins in `text` */
+  pageStarts?: number[];
 }
 
 /** Read the page ahead of a question (see PreparePageRequest); the answer's marks, if shown, stay. */
@@ -414,9 +491,26 @@ export interface ContentReplies {
   'content/extract': ExtractReply;
   'content/highlight': HighlightReply;
   'content/clear': { cleared: number };
-  'content/selection-info': { selectionLength: number; title: string; url: string };
+  /** contentType: the document's (Chrome may run the content script in its PDF viewer's shell page) */
+  'content/selection-info': { selectionLength: number; title: string; url: string; contentType?: string };
   'content/show-card': { shown: boolean };
   'content/prepare': PrepareReply;
+}
+
+// ---- from the background to a Lens reader page (src/reader/) ----
+// A tab showing the Lens reader has no content script: the reader page answers the same content requests,
+// sent as a runtime message addressed to its tab (every extension page hears it; only that tab's reader answers).
+
+export interface ReaderContentRequest {
+  type: 'reader/content';
+  tabId: number;
+  request: ContentRequest;
+}
+
+export function isReaderContentRequest(msg: unknown): msg is ReaderContentRequest {
+  if (typeof msg !== 'object' || msg === null) return false;
+  const m = msg as Record<string, unknown>;
+  return m.type === 'reader/content' && Number.isInteger(m.tabId) && isContentRequest(m.request);
 }
 
 // ---- between the background and its offscreen inference document (Chrome) ----
@@ -634,6 +728,8 @@ const BACKGROUND_TYPES: ReadonlySet<string> = new Set<BackgroundRequest['type']>
   'qa/highlight',
   'backend/status',
   'page/prepare',
+  'reader/open',
+  'history/list',
 ]);
 
 /** Shape check for what arrives at the background (types and required fields, not just the tag). */
@@ -674,6 +770,8 @@ export function isBackgroundRequest(msg: unknown): msg is BackgroundRequest {
     case 'backend/status':
       return true;
     case 'page/prepare':
+    case 'reader/open':
+    case 'history/list':
       return int('tabId');
   }
 }

@@ -103,6 +103,8 @@ export interface TestServer {
   readonly requests: readonly RequestRecord[];
   /** pages a test makes up (e.g. 10 MB of text, too big to commit): path -> HTML, served from the site */
   readonly pages: Map<string, string>;
+  /** other files a test makes up (e.g. PDFs): path -> Content-Type and bytes, served from the site */
+  readonly files: Map<string, { type: string; body: Uint8Array }>;
   clearRequests(): void;
   /** closes the hub's port and cuts open connections: fetches then fail as on a dead network */
   stopHub(): Promise<void>;
@@ -279,6 +281,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
   const requests: RequestRecord[] = [];
   const hubFaults = new Map<string, HubFault>();
   const pages = new Map<string, string>();
+  const files = new Map<string, { type: string; body: Uint8Array }>();
   const log = (server: RequestRecord['server'], req: IncomingMessage, origin: string) =>
     requests.push({ server, url: `${origin}${req.url ?? '/'}`, method: req.method ?? 'GET', time: Date.now() });
 
@@ -440,6 +443,8 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     const path = new URL(req.url ?? '/', siteOrigin).pathname;
     const made = pages.get(path);
     if (made !== undefined) return send(res, 200, TYPES['.html'], made);
+    const file = files.get(path);
+    if (file !== undefined) return send(res, 200, file.type, Buffer.from(file.body));
     const art = /^\/article\/(\d+)$/.exec(path);
     if (art) {
       const n = Number(art[1]);
@@ -498,6 +503,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     },
     requests,
     pages,
+    files,
     clearRequests: () => {
       requests.length = 0;
     },

@@ -1,0 +1,31 @@
+// The side panel's keyboard shortcut in Chrome: the manifest's "open-side-panel" command opens the panel in the
+// window it was pressed in. (Firefox opens its sidebar with the built-in _execute_sidebar_action command, which
+// vite.config.ts puts in its manifest instead; nothing to do here.)
+import browser from 'webextension-polyfill';
+
+export const OPEN_SIDE_PANEL_COMMAND = 'open-side-panel';
+
+/** chrome.sidePanel, which webextension-polyfill does not type (Chrome 116+). */
+interface SidePanelApi {
+  open(options: { windowId?: number; tabId?: number }): Promise<void>;
+}
+
+export function chromeSidePanel(): SidePanelApi | undefined {
+  return (globalThis as { chrome?: { sidePanel?: SidePanelApi } }).chrome?.sidePanel;
+}
+
+export function listenSidePanelCommand(): void {
+  if (__LENS_BROWSER__ !== 'chrome') return;
+  browser.commands.onCommand.addListener((command, tab) => {
+    if (command !== OPEN_SIDE_PANEL_COMMAND) return;
+    const panel = chromeSidePanel();
+    if (!panel) return;
+    // called at once, inside the shortcut's user gesture (an await first would lose it)
+    const opened =
+      tab?.windowId !== undefined
+        ? panel.open({ windowId: tab.windowId })
+        : // no tab given: best effort (the gesture may have expired by then)
+          browser.windows.getLastFocused().then((w) => (w.id !== undefined ? panel.open({ windowId: w.id }) : undefined));
+    opened.catch((err: unknown) => console.warn('Lens: could not open the side panel', err));
+  });
+}
