@@ -1,10 +1,11 @@
 // Telling a PDF tab from a page (the browsers' PDF viewers cannot be driven headless, so the detection is tested
-// here, by URL and by the Content-Type a real local server sends), the reader's addresses, and page numbers.
+// here, by URL and by the Content-Type a real local server sends), the reader's addresses, page numbers and find.
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { FILE_ACCESS_MESSAGE, FIREFOX_FILE_MESSAGE, isPdfContentType, isPdfUrl, isReaderUrl, pdfTabInfo, pdfUrlOfReader, readerUrlFor, showsPdf } from '../src/background/pdf-tab.js';
+import { findAll, MAX_MATCHES } from '../src/reader/find.js';
 import { pageAt } from '../src/shared/pages.js';
 
 const BASE = 'chrome-extension://abcdefghijklmnopabcdefghijklmnop/';
@@ -73,4 +74,13 @@ test('pageAt: the page an offset of the text is on', () => {
   assert.equal(pageAt(starts, 400), 4);
   assert.equal(pageAt(starts, 5000), 5);
   assert.equal(pageAt([], 10), 0);
+});
+
+test('find in the PDF: case and spacing aside, regex characters taken literally, bounded', () => {
+  const text = 'The Varn lighthouse\nwas built. THE varn   LIGHTHOUSE again (1847)? a.b';
+  assert.deepEqual(findAll(text, 'varn lighthouse'), [{ start: 4, end: 19 }, { start: 35, end: 52 }]);
+  assert.deepEqual(findAll(text, '  (1847)?  '), [{ start: 59, end: 66 }]);
+  assert.deepEqual(findAll(text, 'a.b').length, 1, 'a dot matches a dot only');
+  assert.deepEqual(findAll(text, '   '), []);
+  assert.equal(findAll('ab '.repeat(5000), 'ab').length, MAX_MATCHES);
 });

@@ -2,7 +2,8 @@
 // to pdf.js text items, on PDFs made by tests/helpers/pdf-fixtures.ts and read by pdf.js, and on hand-built items.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { isPageNumberText, locateRange, pageAt, readPdfText, type PdfPageText, type PdfReading, type PdfTextItem } from '../src/reader/pdf-text.js';
+import { pageAt } from '../src/shared/pages.js';
+import { isPageNumberText, locateRange, readPdfText, type PdfPageText, type PdfReading, type PdfTextItem } from '../src/reader/pdf-text.js';
 import {
   ENCRYPTED_SENTENCE,
   TWO_COLUMN,
@@ -83,7 +84,7 @@ describe('two-column article through pdf.js', async () => {
         const fact = TWO_COLUMN.facts.find((f) => f.page === p && f.column === column && f.place === place);
         assert.ok(fact);
         const i = once(r.text, fact.sentence);
-        assert.equal(pageAt(r, i), p, fact.sentence);
+        assert.equal(pageAt(r.pageStarts, i), p, fact.sentence);
         return i;
       };
       const order = [at('left', 'top'), at('left', 'bottom'), at('right', 'top'), at('right', 'bottom')];
@@ -95,7 +96,7 @@ describe('two-column article through pdf.js', async () => {
 
   test('paragraphs: blank-line gaps and first-line indents both start passages', () => {
     const perPage = [0, 0, 0];
-    for (const p of r.passages) perPage[pageAt(r, p.start)]++;
+    for (const p of r.passages) perPage[pageAt(r.pageStarts, p.start)]++;
     // page 0: title, authors, abstract, 4 left (one is the hyphenation paragraph), 3 right; pages 1 and 2: 3 + 3
     assert.deepEqual(perPage, [10, 6, 6]);
     const facts = TWO_COLUMN.facts.map((f) => passageOf(r, r.text.indexOf(f.sentence)));
@@ -138,13 +139,13 @@ describe('two-column article through pdf.js', async () => {
     assert.equal(r.pageStarts[0], 0);
     assert.ok(r.text.slice(r.pageStarts[1]).startsWith(TWO_COLUMN.facts.find((f) => f.page === 1 && f.column === 'left' && f.place === 'top')?.sentence ?? '?'));
     assert.ok(r.text.slice(r.pageStarts[2]).startsWith('A relief crew'));
-    assert.equal(pageAt(r, 0), 0);
-    assert.equal(pageAt(r, r.pageStarts[1] - 1), 0);
-    assert.equal(pageAt(r, r.pageStarts[1]), 1);
-    assert.equal(pageAt(r, r.pageStarts[2]), 2);
-    assert.equal(pageAt(r, r.text.length - 1), 2);
-    assert.equal(pageAt(r, -5), 0);
-    assert.equal(pageAt(r, r.text.length + 5), 2);
+    assert.equal(pageAt(r.pageStarts, 0), 0);
+    assert.equal(pageAt(r.pageStarts, r.pageStarts[1] - 1), 0);
+    assert.equal(pageAt(r.pageStarts, r.pageStarts[1]), 1);
+    assert.equal(pageAt(r.pageStarts, r.pageStarts[2]), 2);
+    assert.equal(pageAt(r.pageStarts, r.text.length - 1), 2);
+    assert.equal(pageAt(r.pageStarts, -5), 0);
+    assert.equal(pageAt(r.pageStarts, r.text.length + 5), 2);
   });
 });
 
@@ -184,7 +185,7 @@ describe('other fixtures through pdf.js', () => {
     checkReading(pages, r);
     for (let p = 0; p < n; p++) {
       const at = once(r.text, longPdfFact(p));
-      assert.equal(pageAt(r, at), p);
+      assert.equal(pageAt(r.pageStarts, at), p);
     }
     assert.equal(r.passages.length, 4 * n);
     assert.deepEqual(r.leftOut, { runningLines: 0, pageNumbers: n });
@@ -222,7 +223,6 @@ function column(lines: string[], x = 72, top = 640, step = 12): PdfTextItem[] {
 describe('hand-built pages', () => {
   test('nothing at all', () => {
     assert.deepEqual(readPdfText([]), { text: '', passages: [], pageStarts: [], runs: [], leftOut: { runningLines: 0, pageNumbers: 0 } });
-    assert.equal(pageAt({ pageStarts: [] }, 0), -1);
     const { r } = read([], [item('', 72, 640, { eol: true }), item('   ', 72, 628, { eol: true })]);
     assert.equal(r.text, '');
     assert.deepEqual(r.pageStarts, [0, 0]);
@@ -406,9 +406,9 @@ describe('hand-built pages', () => {
     const { r } = read([item('Page one text.', 72, 640)], [], [item('Page three text.', 72, 640)], []);
     assert.equal(r.text, 'Page one text.\nPage three text.');
     assert.deepEqual(r.pageStarts, [0, 15, 15, 31]);
-    assert.equal(pageAt(r, 14), 0);
-    assert.equal(pageAt(r, 15), 2);
-    assert.equal(pageAt(r, 30), 2);
+    assert.equal(pageAt(r.pageStarts, 14), 0);
+    assert.equal(pageAt(r.pageStarts, 15), 2);
+    assert.equal(pageAt(r.pageStarts, 30), 2);
   });
 });
 

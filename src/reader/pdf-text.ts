@@ -787,18 +787,3 @@ export function locateRange(reading: Pick<PdfReading, 'runs'>, start: number, en
   }
   return out;
 }
-
-/** The page of an offset: the last page starting at or before it (a page with no text never holds one); -1 with no pages. */
-export function pageAt(reading: Pick<PdfReading, 'pageStarts'>, offset: number): number {
-  const starts = reading.pageStarts;
-  if (starts.length === 0) return -1;
-  let lo = 0;
-  let hi = starts.length - 1;
-  if (offset < starts[0]) return 0;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (starts[mid] <= offset) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
-}

@@ -13,6 +13,7 @@ import { byId, h } from '../ui/dom.js';
 import { errorText } from '../ui/format.js';
 import { notice } from '../ui/notice.js';
 import { fetchPdf, fingerprint } from './fetch-pdf.js';
+import { findAll, MAX_MATCHES } from './find.js';
 import { openPdf, readPage, SCANNED, type PdfPage } from './pdf.js';
 import { locateRange, readPdfText, type PdfReading } from './pdf-text.js';
 import { PdfView, type Zoom } from './view.js';
@@ -42,8 +43,8 @@ let handedOut = false;
 /** selection readings handed out: their snapshot id -> where the selection starts in the page reading */
 const selections = new Map<string, number>();
 
-function setStatus(...children: Parameters<typeof h>[2][]): void {
-  status.replaceChildren(...children.filter((c): c is Node | string => c !== null && c !== undefined && c !== false && !Array.isArray(c)));
+function setStatus(...children: Node[]): void {
+  status.replaceChildren(...children);
 }
 
 function showError(err: unknown): void {
@@ -330,21 +331,6 @@ function setUpFind(): void {
     }
   });
   byId('find-prev').addEventListener('click', () => move(-1));
-}
-
-const MAX_MATCHES = 1000;
-
-/** Where a query occurs in the text, case-insensitively, any run of spaces matching any other. */
-export function findAll(text: string, query: string): Array<{ start: number; end: number }> {
-  const words = query.trim().split(/\s+/).filter(Boolean);
-  if (words.length === 0) return [];
-  const pattern = new RegExp(words.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('\\s+'), 'giu');
-  const found: Array<{ start: number; end: number }> = [];
-  for (const m of text.matchAll(pattern)) {
-    found.push({ start: m.index, end: m.index + m[0].length });
-    if (found.length >= MAX_MATCHES) break;
-  }
-  return found;
 }
 
 function main(): void {

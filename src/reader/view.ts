@@ -236,9 +236,9 @@ export class PdfView {
     for (const [kind, ranges] of this.marks) {
       for (const r of ranges) if (r.page === index) byItem.set(r.item, [...(byItem.get(r.item) ?? []), { ...r, kind }]);
     }
-    for (const div of drawn.textDivs) {
-      // a div marked before but not now goes back to plain text
-      if (div.querySelector('mark') && !byItem.has(drawn.textDivs.indexOf(div))) div.textContent = drawn.strings[drawn.textDivs.indexOf(div)] ?? div.textContent;
+    for (const [item, div] of drawn.textDivs.entries()) {
+      // an element marked before but not now goes back to its plain text
+      if (!byItem.has(item) && div.querySelector('mark')) div.textContent = drawn.strings[item] ?? div.textContent;
     }
     for (const [item, ranges] of byItem) {
       const div = drawn.textDivs[item];

@@ -4,6 +4,7 @@
 // and served from 127.0.0.1; models are tiny random-weight MobileBERTs (answers are arbitrary spans: what is checked is
 // that the whole path holds). The browsers' own PDF viewers cannot be driven: the offer is tested on a tab Chromium
 // shows a PDF in (its viewer, by address and by Content-Type), and everything after that in the reader.
+import AxeBuilder from '@axe-core/playwright';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -197,6 +198,18 @@ describe('the Lens reader in Chromium', { skip: chromiumUnavailable() }, () => {
       getSelection()?.removeAllRanges();
       document.getElementById('lens-card-host')?.remove();
     });
+  });
+
+  test('the reader passes axe (light and dark), its controls reachable by keyboard', async () => {
+    for (const scheme of ['light', 'dark'] as const) {
+      await reader.emulateMedia({ colorScheme: scheme });
+      const { violations } = await new AxeBuilder({ page: reader }).analyze();
+      assert.deepEqual(violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`), [], scheme);
+    }
+    await reader.emulateMedia({ colorScheme: 'light' });
+    await reader.focus('#page-number');
+    await reader.keyboard.press('Tab');
+    assert.equal(await reader.evaluate(() => document.activeElement?.id), 'next-page');
   });
 
   test('find, zoom and page navigation', async () => {
