@@ -6,6 +6,7 @@ import type { CheckpointSection } from './checkpoint.js';
 import type { CurvePoint, PageQaResult, RetrievalSection } from './node.js';
 import { pageQaSampleGoalRows, pageQaSampleSection } from './page-qa-report.js';
 import { firefoxGoalRows, firefoxPageQaRows, firefoxSection, type FirefoxSection } from './firefox-report.js';
+import { pdfGoalRows, pdfSection, type PdfSection } from './pdf-report.js';
 import { realPagesGoalRows, realPagesSection, type RealPagesSection } from './real-pages-report.js';
 import type { Stats } from './stats.js';
 import { webGpuSection, type WebGpuBench } from './webgpu.js';
@@ -51,6 +52,8 @@ export interface BenchResults {
   firefox?: FirefoxSection;
   /** reading the extraction development set's real pages, and page QA on them (bench/browser/real-pages.ts) */
   pages?: RealPagesSection;
+  /** PDFs in the Lens reader: a 50-page PDF read and indexed, warm questions on it (bench/browser/pdf.ts) */
+  pdf?: PdfSection;
   int8?: { onnxBytes: number; fp32OnnxBytes: number; nodeWeb: PerWindowSection };
 }
 
@@ -268,6 +271,7 @@ export function renderReport(r: BenchResults): string {
   const exWhen = ex?.measuredAt ? `, measured ${ex.measuredAt.slice(0, 10)} on its own` : '';
   lines.push(goalRow(`page extraction, ${ex ? `${ex.elements.toLocaleString('en')}-element page (${Math.round(ex.chars / 1000)}k characters read, ${ex.reading})` : '10,000-element page'}, Chromium, a full read each time (median${exWhen})`, ms(ex?.ms.median), '<= 300 ms', ex === undefined ? undefined : ex.ms.median <= 300, ex === undefined ? '' : `${(ex.ms.median / 300).toFixed(2)}x the target`));
   lines.push(...realPagesGoalRows(r.pages, goalRow));
+  lines.push(...pdfGoalRows(r.pdf, goalRow));
   lines.push(goalRow('first answer after the background starts (model cached)', ms(cold), '<= 2.5 s', cold === undefined ? undefined : cold <= 2500, cold === undefined ? '' : `${(cold / 2500).toFixed(2)}x the target`));
   lines.push(...pageQaSampleGoalRows(r, goalRow));
   lines.push(...firefoxGoalRows(r.firefox, goalRow));
@@ -310,6 +314,8 @@ export function renderReport(r: BenchResults): string {
       ],
     }),
   );
+
+  lines.push(...pdfSection(r.pdf));
 
   lines.push(...firefoxSection(r.firefox));
 

@@ -2,7 +2,7 @@
 // full-size MobileBERT (random weights: latency does not depend on them). Writes
 // bench/results/<date>.json and docs/PERFORMANCE.md (+ docs/performance-chart.svg).
 // BENCH_QUICK=1 runs a smoke pass (few trials) to check the harness; its figures are not for reporting.
-// BENCH_ONLY=node,native,browser,firefox,curve,int8,checkpoint,pages limits the sections.
+// BENCH_ONLY=node,native,browser,firefox,curve,int8,checkpoint,pages,pdf limits the sections.
 // BENCH_MERGE=bench/results/<date>.json (with BENCH_ONLY) measures only those sections and writes them into that
 // run's results, each marked with the date it was measured, so the report says which figures are newer.
 // `-- --report FILE` writes the report again from a results file.
@@ -34,7 +34,7 @@ if (reportFrom >= 0) {
 }
 
 const cfg = benchConfig();
-const only = new Set((process.env.BENCH_ONLY ?? 'node,native,browser,firefox,curve,int8,checkpoint,pages').split(','));
+const only = new Set((process.env.BENCH_ONLY ?? 'node,native,browser,firefox,curve,int8,checkpoint,pages,pdf').split(','));
 
 if (!existsSync(join(MODEL_DIR, 'onnx', 'model.onnx'))) {
   log('making the full-size MobileBERT QA model (random weights, seed 42)...');
@@ -123,6 +123,14 @@ if (only.has('pages')) {
   const pages = await benchRealPages({ modelDir: MODEL_DIR, quick: cfg.quick, warmupMs: cfg.warmupMs });
   const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'unknown'}`;
   results.pages = pages && mergeInto ? { ...pages, measuredAt: new Date().toISOString(), measuredOn: machine } : pages;
+}
+
+if (only.has('pdf')) {
+  const { benchPdf } = await import('./browser/pdf.js');
+  log('PDFs in the Lens reader, Chromium: a 50-page PDF read and indexed, and warm questions on it:');
+  const pdf = await benchPdf({ modelDir: MODEL_DIR, quick: cfg.quick, warmupMs: cfg.warmupMs });
+  const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'unknown'}`;
+  results.pdf = mergeInto ? { ...pdf, measuredAt: new Date().toISOString(), measuredOn: machine } : pdf;
 }
 
 const outDir = join(ROOT, 'bench', 'results');
