@@ -7,22 +7,17 @@ import { fileURLToPath } from 'node:url';
 import { PDFDocument, StandardFonts, type PDFFont, type PDFPage } from '@cantoo/pdf-lib';
 import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import type { PdfPageText } from '../../src/reader/pdf-text.js';
+import { mulberry32 } from '../../src/modelgen/prng.js';
 
 const LETTER: [number, number] = [612, 792];
 
 /** pdf.js's standard font data, as a directory URL (pdf.js appends file names to it). */
 const STANDARD_FONTS = fileURLToPath(new URL('../../node_modules/pdfjs-dist/standard_fonts/', import.meta.url));
 
-/** Small deterministic PRNG (mulberry32), so generated prose is the same on every run. */
+/** Floats in [0, 1) from the models' deterministic PRNG, so generated prose is the same on every run. */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
+  return () => next() / 4294967296;
 }
 
 function pick<T>(r: () => number, list: readonly T[]): T {
