@@ -120,26 +120,17 @@ export class HistoryStore {
 
   /**
    * The tab's entries, newest first. With `currentUrl` (what the tab shows now; undefined: a URL the extension
-   * may not see) a history of another document is cleared first: a navigation the store was not told about.
+   * may not see) a history of another document is cleared first: the tab navigated since (a #hash change aside).
    */
-  list(tabId: number, currentUrl?: string | null): Promise<HistoryEntry[]> {
+  list(tabId: number, currentUrl: string | undefined): Promise<HistoryEntry[]> {
     return this.serial(async () => {
       const history = await this.read(tabId);
       if (!history) return [];
-      if (currentUrl !== null && !historyHolds(history.url, currentUrl)) {
+      if (!historyHolds(history.url, currentUrl)) {
         await this.clear(tabId);
         return [];
       }
       return history.entries;
-    });
-  }
-
-  /** The tab went to `url`: its history goes unless that is the same document (a #hash change). Returns whether it went. */
-  navigated(tabId: number, url: string): Promise<boolean> {
-    return this.serial(async () => {
-      const history = await this.read(tabId);
-      if (!history || historyHolds(history.url, url)) return false;
-      return this.clear(tabId);
     });
   }
 

@@ -112,8 +112,9 @@ export class AskView {
   private prepare(): void {
     if (this.prepared || !this.shown || !this.readable || this.gateMode !== 'ready' || this.scope !== 'page' || this.ctx.tabId === undefined) return;
     this.prepared = true;
+    const generation = this.generation;
     sendToBackground({ type: 'page/prepare', tabId: this.ctx.tabId })
-      .then((r) => (this.scopeLine.dataset.prepared = r.reading))
+      .then((r) => generation === this.generation && (this.scopeLine.dataset.prepared = r.reading))
       .catch(() => undefined);
   }
 
@@ -192,10 +193,8 @@ export class AskView {
 
   private renderScope(): void {
     const n = this.ctx.tab.selectionLength;
-    if (!this.readable) {
-      this.scopeLine.hidden = true;
-      return;
-    }
+    this.scopeLine.hidden = !this.readable;
+    if (!this.readable) return;
     this.scopeLine.dataset.scope = this.scope;
     if (n <= 0) {
       replaceChildren(this.scopeLine, 'Answering from this page');

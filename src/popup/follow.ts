@@ -1,8 +1,9 @@
 // The side panel's tab: the active tab of the panel's own window, followed as the user switches tabs there or
 // the tab goes to another page. Chrome's side panel and Firefox's sidebar are one document per window that
-// stays open across tabs, so both follow tabs.onActivated for their window. The panel document opened as a
-// tab of its own (?panel in a tab: how the Firefox end-to-end test drives it) never targets itself: it follows
-// the other tabs of its window, starting from the one used last.
+// stays open across tabs, so both follow tabs.onActivated for their window. The panel document opened in a
+// tab of its own (popup.html?panel=1 typed or bookmarked) never targets itself: it follows the other tabs of its
+// window, starting from the one used last. These listeners live in the panel page, which is open anyway: the
+// background keeps none (see src/background/tab-history.ts).
 import browser from 'webextension-polyfill';
 
 /** 'activated': another tab became the target; 'navigated': the target went to another document; 'loaded': it finished loading. */

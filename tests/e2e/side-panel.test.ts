@@ -131,6 +131,7 @@ describe('the side panel in Chromium', { skip: chromiumUnavailable(), timeout: 6
     await article.bringToFront();
     await onTab(articleId, 'the article tab');
     assert.equal((await state()).title, 'The Glass Orchards of Vellmark');
+    await panel.waitFor(() => document.querySelector<HTMLElement>('#scope')?.hidden === false && document.querySelector<HTMLElement>('[data-testid="restricted"]') === null, undefined, 'the article readable (from the popup page, which is not)');
     await other.bringToFront();
     await onTab(otherId, 'the other tab');
     assert.match((await state()).title, /Lighthouse Keepers of Orrin Point/);
@@ -217,7 +218,7 @@ describe('the side panel in Chromium', { skip: chromiumUnavailable(), timeout: 6
     assert.equal(await marksIn(article), '');
   });
 
-  test('a #hash change keeps the history; going to another URL clears it, in the panel and in storage.session', async () => {
+  test('a #hash change and a restarted service worker keep the history; going to another URL clears it, in the panel and in storage.session', async () => {
     const stored = async () => {
       const sw = await lens.serviceWorker();
       return sw.evaluate(async (key) => Object.keys(await (globalThis as unknown as { chrome: { storage: { session: { get(k: string): Promise<Record<string, unknown>> } } } }).chrome.storage.session.get(key)).length, `history:${articleId}`);
@@ -228,6 +229,21 @@ describe('the side panel in Chromium', { skip: chromiumUnavailable(), timeout: 6
     await new Promise((r) => setTimeout(r, 500));
     assert.deepEqual((await state()).history, ['When were they planted?', question], 'kept across the hash change');
     assert.equal(await stored(), 1);
+
+    // kept in storage.session: a service worker stopped and started again still has it. (Stopped through the
+    // panel's own DevTools session: the harness's killServiceWorker borrows a tab, which the panel would follow,
+    // and its requests would start the worker again.)
+    await panel.send('ServiceWorker.enable');
+    await panel.send('ServiceWorker.stopAllWorkers');
+    for (let i = 0; await lens.isServiceWorkerRunning(); i++) {
+      assert.ok(i < 100, 'the service worker stops');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const listed = await panel.evaluate(
+      (tabId) => (globalThis as unknown as { chrome: { runtime: { sendMessage(m: object): Promise<{ ok: boolean; value: { entries: Array<{ question: string }> } }> } } }).chrome.runtime.sendMessage({ type: 'history/list', tabId }),
+      articleId,
+    );
+    assert.deepEqual(listed.value.entries.map((e) => e.question), ['When were they planted?', question], 'the history outlives the worker');
 
     await article.goto(server.fixtureUrl('nomain.html'));
     await panel.waitForExpression(`document.querySelector('#page-title')?.textContent?.includes('Salt Roads of Kestrel Bay')`, 'the new page');
