@@ -2,17 +2,9 @@
 // window it was pressed in. (Firefox opens its sidebar with the built-in _execute_sidebar_action command, which
 // vite.config.ts puts in its manifest instead; nothing to do here.)
 import browser from 'webextension-polyfill';
+import { chromeSidePanel } from '../shared/side-panel.js';
 
 export const OPEN_SIDE_PANEL_COMMAND = 'open-side-panel';
-
-/** chrome.sidePanel, which webextension-polyfill does not type (Chrome 116+). */
-interface SidePanelApi {
-  open(options: { windowId?: number; tabId?: number }): Promise<void>;
-}
-
-export function chromeSidePanel(): SidePanelApi | undefined {
-  return (globalThis as { chrome?: { sidePanel?: SidePanelApi } }).chrome?.sidePanel;
-}
 
 export function listenSidePanelCommand(): void {
   if (__LENS_BROWSER__ !== 'chrome') return;

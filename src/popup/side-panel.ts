@@ -4,20 +4,16 @@
 import browser from 'webextension-polyfill';
 import { byId } from '../ui/dom.js';
 import { errorText } from '../ui/format.js';
+import { chromeSidePanel } from '../shared/side-panel.js';
 import type { PopupContext } from './context.js';
-
-/** chrome.sidePanel, which webextension-polyfill does not type (Chrome 116+). */
-interface SidePanelApi {
-  open(options: { windowId: number }): Promise<void>;
-}
 
 function opener(): ((windowId: number | undefined) => Promise<void>) | undefined {
   if (__LENS_BROWSER__ === 'firefox') {
     const sidebar = (browser as { sidebarAction?: { open(): Promise<void> } }).sidebarAction;
     return sidebar ? () => sidebar.open() : undefined;
   }
-  const panel = (globalThis as { chrome?: { sidePanel?: SidePanelApi } }).chrome?.sidePanel;
-  if (typeof panel?.open !== 'function') return undefined;
+  const panel = chromeSidePanel();
+  if (!panel) return undefined;
   return (windowId) => (windowId === undefined ? Promise.reject(new Error('no browser window to open it in')) : panel.open({ windowId }));
 }
 
