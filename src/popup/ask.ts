@@ -145,7 +145,7 @@ export class AskView {
     replaceChildren(
       byId('ask-notices'),
       pdf
-        ? this.pdfOffer(pdf, classifyInstead)
+        ? this.pdfOffer(pdf)
         : notice('warn', {
             icon: 'lock',
             body: reason,
@@ -157,22 +157,17 @@ export class AskView {
     this.setEnabled(false);
   }
 
-  /** A tab showing a PDF in the browser's viewer: open it in the Lens reader, or why that cannot be done. */
-  private pdfOffer(pdf: PdfTabInfo, classifyInstead: HTMLElement): HTMLElement {
-    if (!pdf.openable) {
-      return notice('info', {
-        title: 'This tab shows a PDF.',
-        body: pdf.reason ?? "Lens can't open this PDF in its reader.",
-        attrs: { id: 'restricted', 'data-testid': 'pdf-offer', 'data-openable': 'false', role: 'status' },
-        actions: classifyInstead,
-      });
-    }
-    const open = h('button', { type: 'button', class: 'btn btn-primary', id: 'open-reader', 'data-testid': 'open-reader' }, 'Open in Lens reader');
+  /**
+   * A tab showing a PDF in the browser's viewer: open it in the Lens reader. Where the reader cannot fetch it (a
+   * file:// PDF without file access, or in Firefox) the notice says why, and the reader opens to choose the file.
+   */
+  private pdfOffer(pdf: PdfTabInfo): HTMLElement {
+    const open = h('button', { type: 'button', class: 'btn btn-primary', id: 'open-reader', 'data-testid': 'open-reader' }, pdf.openable ? 'Open in Lens reader' : 'Open the Lens reader');
     open.addEventListener('click', () => void this.openReader(open));
     return notice('info', {
       title: 'This tab shows a PDF.',
-      body: 'Lens answers questions about it in its own reader, in this tab.',
-      attrs: { id: 'restricted', 'data-testid': 'pdf-offer', 'data-openable': 'true', role: 'status' },
+      body: pdf.openable ? 'Lens answers questions about it in its own reader, in this tab.' : (pdf.reason ?? "Lens can't fetch this PDF itself: choose the file in its reader."),
+      attrs: { id: 'restricted', 'data-testid': 'pdf-offer', 'data-openable': String(pdf.openable), role: 'status' },
       actions: open,
     });
   }

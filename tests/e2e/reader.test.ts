@@ -6,7 +6,10 @@
 // shows a PDF in (its viewer, by address and by Content-Type), and everything after that in the reader.
 import AxeBuilder from '@axe-core/playwright';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { Page as FirefoxPage } from 'puppeteer-core';
@@ -103,6 +106,28 @@ describe('the Lens reader in Chromium', { skip: chromiumUnavailable() }, () => {
     const info = (await session.options.evaluate((id) => chrome.runtime.sendMessage({ type: 'tab/info', tabId: id }), readerTab)) as Reply<{ readable: boolean; url: string }>;
     assert.ok(info.ok && info.value.readable, 'the reader tab is readable');
     assert.equal(info.value.url, `${session.server.url}/docs/paper.pdf`, 'the popup names the PDF, not the reader page');
+  });
+
+  // Chromium lets an unpacked extension read file:// URLs (the user switches it on for a store install): the reader
+  // reads a PDF from disk through that access. Without it, the offer says how to allow it (tests/pdf-tab.test.ts).
+  test('a PDF from disk opens in the reader through the extension’s file access', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'lens-pdf-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'notes.pdf');
+    writeFileSync(file, await twoColumnPdf());
+    const tab = await session.lens.context.newPage();
+    await tab.goto(pathToFileURL(file).href).catch(() => undefined);
+    const tabId = await session.lens.tabIdOf(tab);
+    const popup = await session.lens.openExtensionPage(`src/popup/popup.html?tab=${tabId}`);
+    await popup.waitForSelector('[data-testid="pdf-offer"][data-openable="true"]');
+    await popup.click('[data-testid="open-reader"]');
+    await tab.waitForURL(/src\/reader\/reader\.html\?url=file/);
+    await tab.waitForSelector('[data-testid="read-done"]');
+    const read = await readerRequest(tabId, { type: 'content/extract', scope: 'page' });
+    assert.ok(read.text.includes(TWO_COLUMN.varn.sentence));
+    assert.equal(read.url, pathToFileURL(file).href);
+    await popup.close();
+    await tab.close();
   });
 
   test('the PDF is read in reading order: title first, left column before right, hyphens joined, headers and page numbers left out', async () => {
