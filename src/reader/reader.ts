@@ -222,9 +222,12 @@ type Handlers = { [T in ContentRequest['type']]: (req: Extract<ContentRequest, {
 
 const handlers: Handlers = {
   'content/extract': (req) => extract(req.scope),
+  // the PDF is read as the reader opens: the popup's prepare finds it read, and the first question then reuses it
   'content/prepare': async () => {
     await ready();
-    return { reading: handedOut ? 'reused' : 'read' };
+    const reading = handedOut ? 'reused' : 'read';
+    handedOut = true;
+    return { reading };
   },
   'content/highlight': (req) => highlight(req.snapshotId, req.start, req.end, req.scroll),
   'content/clear': async () => ({ cleared: view.clear('answer') }),

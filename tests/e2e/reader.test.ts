@@ -16,7 +16,7 @@ import type { Page as FirefoxPage } from 'puppeteer-core';
 import type { AskReply, ContentReplies, ContentRequest, ExtractReply, Reply } from '../../src/shared/protocol.js';
 import { MAX_READ_CHARS } from '../../src/shared/protocol.js';
 import { DEFAULT_SETTINGS } from '../../src/shared/settings-values.js';
-import { ENCRYPTED_SENTENCE, TWO_COLUMN, corruptPdf, encryptedPdf, imageOnlyPdf, longPdf, longPdfFact, notAPdf, twoColumnPdf } from '../helpers/pdf-fixtures.js';
+import { ENCRYPTED_SENTENCE, TWO_COLUMN, corruptPdf, encryptedPdf, imageOnlyPdf, longPdf, longPdfFact, notAPdf, pdfTextForTest, twoColumnPdf } from '../helpers/pdf-fixtures.js';
 import { chromiumUnavailable, screenshotDir } from './harness/chromium.js';
 import { e2eBuild } from './harness/build.js';
 import { firefoxUnavailable, launchFirefox, type LensFirefox } from './harness/firefox.js';
@@ -128,6 +128,22 @@ describe('the Lens reader in Chromium', { skip: chromiumUnavailable() }, () => {
     assert.equal(read.url, pathToFileURL(file).href);
     await popup.close();
     await tab.close();
+  });
+
+  test('the text layer lies over the drawn text: each line as wide as pdf.js measured it in the PDF', async () => {
+    const [first] = await pdfTextForTest(await twoColumnPdf());
+    await reader.evaluate(() => document.querySelector('.page[data-page="1"]')?.scrollIntoView());
+    await reader.waitForSelector('.page[data-page="1"] .textLayer span');
+    const scale = (await reader.$eval('.page[data-page="1"]', (p) => p.getBoundingClientRect().width)) / first!.width;
+    const spans = await reader.$$eval('.page[data-page="1"] .textLayer span', (els) => els.map((e) => ({ text: e.textContent ?? '', width: e.getBoundingClientRect().width })));
+    const lines = first!.items.filter((i) => i.str.trim().length > 10);
+    assert.ok(lines.length > 20);
+    for (const item of lines) {
+      const span = spans.find((s) => s.text === item.str);
+      assert.ok(span, `"${item.str}" is in the text layer`);
+      const want = item.width * scale;
+      assert.ok(Math.abs(span.width - want) / want < 0.03, `"${item.str}": ${span.width.toFixed(1)} px wide in the text layer, ${want.toFixed(1)} px on the page`);
+    }
   });
 
   test('the PDF is read in reading order: title first, left column before right, hyphens joined, headers and page numbers left out', async () => {
