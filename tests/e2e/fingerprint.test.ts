@@ -132,7 +132,7 @@ describe('a web page probing Chromium\'s chrome-extension:// URLs gets nothing',
       const injected = await chrome.scripting.executeScript({ target: { tabId: id }, files });
       return { first, injected: injected.length, second: await ask() };
     })(${tabId})`)) as { first: unknown; injected: number; second: unknown };
-    assert.deepEqual(reply.first, { ok: true, value: { selectionLength: 0, title: await page.title(), url: page.url() } });
+    assert.deepEqual(reply.first, { ok: true, value: { selectionLength: 0, title: await page.title(), url: page.url(), contentType: 'text/html' } });
     assert.equal(reply.injected, 1, 'executeScript ran the packaged content script');
     assert.deepEqual(reply.second, reply.first, 'one listener answers after the second injection');
   });
