@@ -1,20 +1,14 @@
 // The report's part for bench/browser/page-qa-sample.ts: its Goals rows (page QA warm median and p95 over the
 // large sample, cold first answer, memory growth) and a section with the cold-start breakdown and memory points.
-import type { BenchResults } from './report.js';
 import type { PageQaSample, PhaseSpan } from './browser/page-qa-sample.js';
 
 const ms = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? '–' : v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${v.toFixed(0)} ms`);
 const mb = (b: number | string) => (typeof b === 'number' ? `${(b / 1e6).toFixed(1)} MB` : b);
 
-function sampleOf(r: BenchResults): PageQaSample | undefined {
-  return r.browser?.pageQaSample as PageQaSample | undefined;
-}
-
 type GoalRow = (name: string, measured: string, goal: string, met: boolean | undefined, by?: string) => string;
 
 /** Goals rows; goalRow is report.ts's, so the table stays one format. */
-export function pageQaSampleGoalRows(r: BenchResults, goalRow: GoalRow): string[] {
-  const s = sampleOf(r);
+export function pageQaSampleGoalRows(s: PageQaSample | undefined, goalRow: GoalRow): string[] {
   if (!s) return [goalRow('page QA, warm, Chromium, default settings, >= 200 questions (median)', '–', '<= 500 ms', undefined)];
   const warm = s.warm.n ? s.warm : undefined;
   const cold = s.cold.n ? s.cold : undefined;
@@ -35,8 +29,7 @@ export function pageQaSampleGoalRows(r: BenchResults, goalRow: GoalRow): string[
 }
 
 /** The section: sample, cold-start breakdown, memory points. */
-export function pageQaSampleSection(r: BenchResults): string[] {
-  const s = sampleOf(r);
+export function pageQaSampleSection(s: PageQaSample | undefined): string[] {
   if (!s) return [];
   const lines = ['## Page QA over a large sample, cold start and memory', '', s.note, ''];
   lines.push('| | questions | median | p95 |', '|---|---|---|---|');

@@ -8,53 +8,26 @@
 //   - transformers.js (tjs.html): the same measurements, and its question-answering pipeline on the same pages.
 // Knobs for investigating: BENCH_COLD=N cold asks, BENCH_THREADS=1|auto|2..4 ('lens.threads': where the
 // extension runs inference), BENCH_DEBUG=1 prints the service worker's console.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { DEFAULT_READ_BUDGET } from '../../src/engine/qa/document.js';
 import { stats } from '../../src/eval/latency.js';
-import { tokenizerJson } from '../../src/modelgen/model-folder.js';
 import { loadSquad } from '../../src/eval/squad-data.js';
 import { launchChromium, type LensChromium } from '../../tests/e2e/harness/chromium.js';
 import { pinnedRegistryText } from '../../tests/e2e/harness/build.js';
-import { FULL_SIZE_QA_HUB_DIR, REFS_FILE, hubRevision, prepareHub } from '../../tests/e2e/harness/models.js';
+import { FULL_SIZE_QA_HUB_DIR, hubRevision, prepareHub } from '../../tests/e2e/harness/models.js';
 import { startTestServer, type TestServer } from '../../tests/e2e/harness/server.js';
 import { SQUAD_DIR } from '../../tests/helpers/shared-data.js';
 import { benchExtraction, type ExtractionBench } from './extraction.js';
 import type { WebGpuBench } from '../webgpu.js';
 import { benchWebGpu } from './webgpu.js';
+import { CHECKPOINT_MODEL_ID, QA_MODEL_ID, QA_REPO, QA_REVISION, makeHubTree, registryModel, send, viteBuild, warmAsks } from './extension-setup.js';
 import type { PageQaSample } from './page-qa-sample.js';
 import type { AskReplyLite, AskSample, BenchPageGlobals, PageQaBenchOptions, EngineBenchOptions, MemoryReport, EngineBenchResult, Stats, TjsBenchOptions, TjsBenchResult, TjsQaOptions, TjsQaResult } from './types.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const QA_MODEL_ID = 'mobilebert-squad2';
-const QA_REPO = 'csarron/mobilebert-uncased-squad-v2';
-/**
- * The sentiment model, published as pytorch_model.bin only and pinned on the device at its first install: its
- * install resolves its branch through the hub's API, then builds the graph in the service worker.
- */
-const CHECKPOINT_MODEL_ID = 'mobilebert-sst2-alireza1044';
-
-interface RegistryModelJson {
-  id: string;
-  repo: string;
-  revision?: string;
-  pin?: 'first-install';
-  branch?: string;
-  files: Array<{ path: string }>;
-}
-
-/** A registry model as models/registry.json has it. */
-function registryModel(id: string): RegistryModelJson {
-  const registry = JSON.parse(readFileSync(join(ROOT, 'models', 'registry.json'), 'utf8')) as { models: RegistryModelJson[] };
-  const entry = registry.models.find((m) => m.id === id);
-  if (!entry) throw new Error(`benchBrowser: no registry entry ${id}`);
-  return entry;
-}
-/** The commit the hub tree serves the QA model at: the one the registry pins. */
-const QA_REVISION = hubRevision(registryModel(QA_MODEL_ID));
 const FULL_SCAN = 1_000_000;
 /**
  * transformers.js's threads for its page QA: 2, as the extension's default (the offscreen document), so the two
@@ -201,55 +174,7 @@ function dirFiles(dir: string): Array<{ path: string; bytes: number }> {
 
 const total = (files: Array<{ bytes: number }>) => files.reduce((s, f) => s + f.bytes, 0);
 
-/** registryFile: LENS_REGISTRY, the registry pinned to the bench's hub tree (its random-weight files are not the real ones) */
-export function viteBuild(outDir: string, bench: boolean, log: (s: string) => void, registryFile?: string): Promise<void> {
-  log(`building the extension${bench ? ' with the bench pages' : ''} into ${outDir}...`);
-  return new Promise((ok, fail) => {
-    const child = spawn(process.execPath, [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--mode', 'chrome', '--logLevel', 'warn'], {
-      cwd: ROOT,
-      env: { ...process.env, LENS_OUT_DIR: outDir, LENS_BENCH: bench ? '1' : '', LENS_BUNDLE_MODEL: '', LENS_REGISTRY: registryFile ?? '' },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
-    child.on('error', fail);
-    child.on('exit', (code) => (code === 0 ? ok() : fail(new Error(`vite build exited with ${code}`))));
-  });
-}
 
-/**
- * A hub tree serving modelDir as the registry's QA repo (…/resolve/<pinned revision>/): model.onnx at its root (as the
- * registry lists it) and onnx/model.onnx (as transformers.js looks for it), symlinks to the folder's files,
- * plus a generated tokenizer.json for transformers.js. checkpointRepoDir: the sentiment model's files as a fake hub
- * serves them (checkpointRepo()), linked in at the same commit, with its branch in the repo's refs.json for the
- * hub's API.
- */
-export function makeHubTree(modelDir: string, hubDir: string, int8Dir?: string, checkpointRepoDir?: string): string {
-  const base = join(hubDir, QA_REPO, 'resolve', QA_REVISION);
-  rmSync(hubDir, { recursive: true, force: true });
-  if (checkpointRepoDir) {
-    // the sentiment model as the hub publishes it: config.json, tokenizer files, pytorch_model.bin (no ONNX)
-    const entry = registryModel(CHECKPOINT_MODEL_ID);
-    const commit = hubRevision(entry);
-    const ckpt = join(hubDir, entry.repo, 'resolve', commit);
-    mkdirSync(ckpt, { recursive: true });
-    for (const f of entry.files) if (existsSync(join(checkpointRepoDir, f.path))) symlinkSync(resolve(join(checkpointRepoDir, f.path)), join(ckpt, f.path));
-    if (entry.pin === 'first-install') writeFileSync(join(hubDir, entry.repo, REFS_FILE), `${JSON.stringify({ [entry.branch ?? 'main']: commit })}\n`);
-  }
-  mkdirSync(join(base, 'onnx'), { recursive: true });
-  const onnx = ['onnx/model.onnx', 'model.onnx'].map((p) => join(modelDir, p)).find((p) => existsSync(p));
-  if (!onnx) throw new Error(`benchBrowser: no onnx/model.onnx or model.onnx in ${modelDir}`);
-  const link = (from: string, to: string) => symlinkSync(resolve(from), join(base, to));
-  for (const f of ['config.json', 'vocab.txt', 'tokenizer_config.json', 'special_tokens_map.json']) {
-    if (existsSync(join(modelDir, f))) link(join(modelDir, f), f);
-  }
-  link(onnx, 'model.onnx');
-  link(onnx, 'onnx/model.onnx');
-  // not in the registry's file list (the extension quantizes on the device); for the int8 engine and transformers.js runs
-  const int8 = int8Dir && join(int8Dir, 'onnx', 'model_quantized.onnx');
-  if (int8 && existsSync(int8)) link(int8, 'onnx/model_quantized.onnx');
-  if (existsSync(join(modelDir, 'tokenizer.json'))) link(join(modelDir, 'tokenizer.json'), 'tokenizer.json');
-  else writeFileSync(join(base, 'tokenizer.json'), JSON.stringify(tokenizerJson(readFileSync(join(modelDir, 'vocab.txt'), 'utf8').replace(/\n$/, '').split('\n'))));
-  return base;
-}
 
 /**
  * The sentiment model's folder in the full-size fake hub (generated once, then reused): a full-size MobileBERT
@@ -264,44 +189,8 @@ async function checkpointRepo(log: (s: string) => void): Promise<string> {
   return dir;
 }
 
-// The slice of the extension API the callbacks use inside extension pages (no chrome types here).
-interface ChromeRuntime {
-  chrome: { runtime: { sendMessage(msg: unknown): Promise<unknown> } };
-}
-type Envelope<T> = { ok: true; value: T } | { ok: false; error: string };
 
-/** Asks in turn for `warmupMs` (at least once, not counted), then every item `trials` times: the warm samples. */
-export async function warmAsks<I, S extends AskSample>(items: readonly I[], ask: (item: I) => Promise<S>, options: { warmupMs: number; trials: number }, log: (line: string) => void): Promise<{ warmup: { ms: number; asks: number }; samples: S[] }> {
-  const t = performance.now();
-  let asks = 0;
-  do {
-    await ask(items[asks % items.length]);
-    asks++;
-  } while (performance.now() - t < options.warmupMs);
-  const warmup = { ms: performance.now() - t, asks };
-  log(`warmed up with ${asks} asks`);
-  const samples: S[] = [];
-  for (let trial = 0; trial < options.trials; trial++) {
-    for (const item of items) {
-      const sample = await ask(item);
-      samples.push(sample);
-      log(`warm ask: ${sample.ms.toFixed(0)} ms (${sample.windowsRead} windows, ${sample.pageTokensRead}/${sample.pageTokens} page tokens)`);
-    }
-  }
-  return { warmup, samples };
-}
 
-export async function send<T>(page: Page, msg: unknown): Promise<{ ms: number; value: T }> {
-  const { ms, reply } = await page.evaluate(async (m) => {
-    const t = performance.now();
-    const r = (await (globalThis as unknown as ChromeRuntime).chrome.runtime.sendMessage(m)) as unknown;
-    return { ms: performance.now() - t, reply: r };
-  }, msg);
-  const env = reply as Envelope<T> | undefined;
-  if (!env || typeof env !== 'object' || !('ok' in env)) throw new Error(`no reply to ${JSON.stringify(msg).slice(0, 80)}`);
-  if (!env.ok) throw new Error(`${(msg as { type: string }).type}: ${env.error}`);
-  return { ms, value: env.value };
-}
 
 export async function benchBrowser(options: BrowserBenchOptions): Promise<BrowserBenchResult> {
   const log = options.log ?? ((s: string) => process.stderr.write(`${s}\n`));

@@ -23,7 +23,7 @@ import { launchFirefox, type LensFirefox } from '../../tests/e2e/harness/firefox
 import { startTestServer, type TestServer } from '../../tests/e2e/harness/server.js';
 import { SQUAD_DIR } from '../../tests/helpers/shared-data.js';
 import type { FirefoxSection, FirefoxThreads } from '../firefox-report.js';
-import { makeHubTree, QA_MODEL_ID, warmAsks } from './driver.js';
+import { makeHubTree, QA_MODEL_ID, warmAsks } from './extension-setup.js';
 import { drawQuestions, sampleSeed, sampleWarmQuestions } from './page-qa-sample.js';
 import type { AskReplyLite, AskSample, PageQaBenchOptions } from './types.js';
 

@@ -19,7 +19,7 @@ import { launchChromium, type LensChromium } from '../../tests/e2e/harness/chrom
 import { pinnedRegistryText } from '../../tests/e2e/harness/build.js';
 import { startTestServer, type TestServer } from '../../tests/e2e/harness/server.js';
 import { SQUAD_DIR } from '../../tests/helpers/shared-data.js';
-import { QA_MODEL_ID, makeHubTree, send, viteBuild } from './driver.js';
+import { QA_MODEL_ID, makeHubTree, send, viteBuild } from './extension-setup.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 

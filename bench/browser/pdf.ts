@@ -20,7 +20,7 @@ import { launchChromium, type LensChromium } from '../../tests/e2e/harness/chrom
 import { startTestServer, type TestServer } from '../../tests/e2e/harness/server.js';
 import { longPdf, longPdfFact } from '../../tests/helpers/pdf-fixtures.js';
 import type { PdfOpenSample, PdfSection, PdfWarmSample } from '../pdf-report.js';
-import { QA_MODEL_ID, makeHubTree, send, viteBuild } from './driver.js';
+import { QA_MODEL_ID, makeHubTree, send, viteBuild } from './extension-setup.js';
 import { pickEvenly, spread } from './real-pages.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');

@@ -23,7 +23,7 @@ import { devSetUnavailable, loadDevCases, startDevSetServer, type DevCase, type 
 import { FIREFOX_PATH, launchFirefox, type LensFirefox } from '../../tests/e2e/harness/firefox.js';
 import { startTestServer, type TestServer } from '../../tests/e2e/harness/server.js';
 import type { PageReadRun, PageReadSample, RealPageAsk, RealPagesQa, RealPagesSection, SpreadStats } from '../real-pages-report.js';
-import { QA_MODEL_ID, makeHubTree, viteBuild } from './driver.js';
+import { QA_MODEL_ID, makeHubTree, viteBuild } from './extension-setup.js';
 import type { AskReplyLite } from './types.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
