@@ -4,6 +4,7 @@
 import { checkpointFileName, parseCheckpoint, type CheckpointTensors } from '../checkpoint.js';
 import { bertGraph } from './bert.js';
 import { parseModelSpec, type ModelSpec } from './config.js';
+import { LEAN_OPSET_VERSION, leanGraph } from './lean.js';
 import { mobileBertGraph } from './mobilebert.js';
 import { GraphBuilder, type WeightSource } from './onnx-graph.js';
 
@@ -27,7 +28,16 @@ export interface TensorSpec {
   shape: number[];
 }
 
-export interface GraphBuildOptions {
+/** Which graph to build for a model. */
+export interface GraphVariant {
+  /**
+   * The lean inference graph (lean.ts: NoNorm folded, projections merged, onnxruntime's fused contrib operators)
+   * instead of the graph PyTorch's exporter writes. Same outputs within float rounding. Default false.
+   */
+  lean?: boolean;
+}
+
+export interface GraphBuildOptions extends GraphVariant {
   /** extra ONNX metadata_props */
   metadata?: Readonly<Record<string, string>>;
   signal?: AbortSignal;
@@ -39,29 +49,33 @@ function layerCount(spec: ModelSpec): number {
   return spec.config.numHiddenLayers;
 }
 
-function steps(b: GraphBuilder, spec: ModelSpec): Generator<void, void, void> {
+function steps(b: GraphBuilder, spec: ModelSpec, variant: GraphVariant = {}): Generator<void, void, void> {
+  if (variant.lean) return leanGraph(b, spec);
   return spec.modelType === 'mobilebert' ? mobileBertGraph(b, spec) : bertGraph(b, spec);
 }
 
 /** Runs every step at once (no event loop to yield to). */
-function drain(b: GraphBuilder, spec: ModelSpec): void {
-  const it = steps(b, spec);
+function drain(b: GraphBuilder, spec: ModelSpec, variant: GraphVariant = {}): void {
+  const it = steps(b, spec, variant);
   while (!it.next().done);
 }
 
-function encode(b: GraphBuilder, spec: ModelSpec, metadata: Readonly<Record<string, string>> | undefined): BuiltGraph {
+function encode(b: GraphBuilder, spec: ModelSpec, metadata: Readonly<Record<string, string>> | undefined, variant: GraphVariant = {}): BuiltGraph {
   const bytes = b.encodeModel({
     graphName: spec.architecture,
-    opsetVersion: OPSET_VERSION,
+    opsetVersion: variant.lean ? LEAN_OPSET_VERSION : OPSET_VERSION,
     irVersion: IR_VERSION,
     producerName: 'mobilebert-lens',
     producerVersion: '1',
-    docString: `${spec.architecture} built by Lens from config.json; Linear weights are [in, out].`,
+    docString: variant.lean
+      ? `${spec.architecture} built by Lens from config.json as its lean inference graph (norms folded, projections merged, fused operators).`
+      : `${spec.architecture} built by Lens from config.json; Linear weights are [in, out].`,
     metadata: {
       'lens.hf_architecture': spec.architecture,
       'lens.model_type': spec.modelType,
       'lens.task': spec.head.kind,
-      'lens.linear_weight_layout': LINEAR_WEIGHT_LAYOUT,
+      // the lean graph keeps no Linear weight under its state_dict name: the layout key would mislead
+      ...(variant.lean ? { 'lens.graph': 'lean' } : { 'lens.linear_weight_layout': LINEAR_WEIGHT_LAYOUT }),
       'lens.config': JSON.stringify(spec.config),
       ...metadata,
     },
@@ -70,10 +84,10 @@ function encode(b: GraphBuilder, spec: ModelSpec, metadata: Readonly<Record<stri
 }
 
 /** Builds the graph of `spec` with the weights `weights` gives, in one go. */
-export function buildGraph(spec: ModelSpec, weights: WeightSource, metadata?: Readonly<Record<string, string>>): BuiltGraph {
+export function buildGraph(spec: ModelSpec, weights: WeightSource, metadata?: Readonly<Record<string, string>>, variant: GraphVariant = {}): BuiltGraph {
   const b = new GraphBuilder(weights);
-  drain(b, spec);
-  return encode(b, spec, metadata);
+  drain(b, spec, variant);
+  return encode(b, spec, metadata, variant);
 }
 
 /** The same, yielding to the event loop after each layer (a service worker stays responsive), cancellable. */
@@ -82,14 +96,14 @@ export async function buildGraphAsync(spec: ModelSpec, weights: WeightSource, op
   const total = layerCount(spec) + 1;
   let done = 0;
   options.onProgress?.(0, total);
-  const it = steps(b, spec);
+  const it = steps(b, spec, options);
   while (!it.next().done) {
     options.signal?.throwIfAborted();
     options.onProgress?.(++done, total);
     await new Promise((resolve) => setTimeout(resolve, 0));
   }
   options.signal?.throwIfAborted();
-  const built = encode(b, spec, options.metadata);
+  const built = encode(b, spec, options.metadata, options);
   options.onProgress?.(total, total);
   return built;
 }
@@ -188,9 +202,9 @@ function described(spec: ModelSpec, weights: CheckpointWeights, built: BuiltGrap
  * (F16/BF16 widened to F32). Refuses, with one message naming everything wrong, an unsupported architecture,
  * a malformed or truncated file, missing tensors and wrong shapes.
  */
-export function buildOnnxFromCheckpointSync(config: unknown, checkpoint: Checkpoint, name?: string): CheckpointBuild {
+export function buildOnnxFromCheckpointSync(config: unknown, checkpoint: Checkpoint, name?: string, variant: GraphVariant = {}): CheckpointBuild {
   const { spec, weights, metadata } = prepare(config, checkpoint, name);
-  return described(spec, weights, buildGraph(spec, weights, metadata));
+  return described(spec, weights, buildGraph(spec, weights, metadata, variant));
 }
 
 /** The same, yielding between layers, with progress and cancellation (the extension's install step). */

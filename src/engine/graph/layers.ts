@@ -4,7 +4,7 @@ import type { Activation, Head } from './config.js';
 import type { GraphBuilder } from './onnx-graph.js';
 
 /** torch.finfo(torch.float32).min: what transformers' get_extended_attention_mask multiplies (1 - mask) by. */
-const FLOAT32_MIN = -3.4028234663852886e38;
+export const FLOAT32_MIN = -3.4028234663852886e38;
 /** "To the end" bound for an open slice like x[:, 1:] (the exporter writes INT64_MAX; any bound >= S works). */
 export const SLICE_TO_END = Number.MAX_SAFE_INTEGER;
 

@@ -18,7 +18,7 @@ import type { GraphBuilder } from './onnx-graph.js';
 type MobileBertSpec = Extract<ModelSpec, { modelType: 'mobilebert' }>;
 
 /** nn.LayerNorm's default eps: the two MobileBERT norms built without eps=config.layer_norm_eps use it. */
-const TORCH_LAYER_NORM_EPS = 1e-5;
+export const TORCH_LAYER_NORM_EPS = 1e-5;
 
 /** NORM2FN[normalization_type](size, eps): NoNorm ignores eps. */
 function norm(b: GraphBuilder, type: NormalizationType, name: string, x: string, size: number, eps: number): string {

@@ -52,6 +52,9 @@ const ELEM_TYPE: Record<ElemType, number> = {
   int64: onnx.TensorProto.DataType.INT64,
 };
 
+/** onnxruntime's contrib operator domain (Attention, SkipLayerNormalization, ...): only the lean graph uses it. */
+export const CONTRIB_DOMAIN = 'com.microsoft';
+
 function bytesOf(view: ArrayBufferView): Uint8Array {
   return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
 }
@@ -89,6 +92,8 @@ export class GraphBuilder {
   /** Constant initializers deduplicated by content, as the PyTorch exporter does. */
   private readonly constants = new Map<string, string>();
   private paramCount = 0;
+  /** whether a node of CONTRIB_DOMAIN was added (the model then imports that domain) */
+  private usesContrib = false;
   /** Every parameter asked for, in graph order, with its state_dict shape. */
   readonly params: Array<{ name: string; shape: number[] }> = [];
 
@@ -158,6 +163,24 @@ export class GraphBuilder {
     return name;
   }
 
+  /**
+   * A parameter's values in the state_dict's layout, counted and recorded like param() but not stored: the lean
+   * graph folds parameters into others and stores the results with initializer().
+   */
+  read(name: string, dims: readonly number[], init: ParamInit): Float32Array {
+    const data = this.fetch(name, dims, init);
+    if (!data) throw new Error(`param ${name}: the lean graph needs weights (no WeightSource given)`);
+    return data;
+  }
+
+  /** A float32 initializer of computed values (e.g. a folded weight), not counted as a parameter. */
+  initializer(name: string, dims: readonly number[], data: Float32Array): string {
+    const size = dims.reduce((a, b) => a * b, 1);
+    if (data.length !== size) throw new Error(`initializer ${name}: ${data.length} values for dims [${dims}]`);
+    this.addInitializer(name, 'float32', dims, bytesOf(data));
+    return name;
+  }
+
   private fetch(name: string, dims: readonly number[], init: ParamInit): Float32Array | undefined {
     const size = dims.reduce((a, b) => a * b, 1);
     this.paramCount += size;
@@ -189,6 +212,28 @@ export class GraphBuilder {
     attrs: Attrs,
     outputNames: readonly (string | undefined)[],
   ): string[] {
+    return this.node('', opType, name, inputs, attrs, outputNames);
+  }
+
+  /** One node of onnxruntime's contrib domain (com.microsoft) with one output. */
+  contrib(opType: string, name: string, inputs: readonly string[], attrs: Attrs = {}, outputName?: string): string {
+    return this.contribN(opType, name, inputs, attrs, [outputName])[0];
+  }
+
+  /** One contrib node with several outputs (as opN). */
+  contribN(opType: string, name: string, inputs: readonly string[], attrs: Attrs, outputNames: readonly (string | undefined)[]): string[] {
+    this.usesContrib = true;
+    return this.node(CONTRIB_DOMAIN, opType, name, inputs, attrs, outputNames);
+  }
+
+  private node(
+    domain: string,
+    opType: string,
+    name: string,
+    inputs: readonly string[],
+    attrs: Attrs,
+    outputNames: readonly (string | undefined)[],
+  ): string[] {
     for (const i of inputs) {
       if (i !== '' && !this.tensorNames.has(i)) throw new Error(`${opType} ${name}: unknown input tensor ${i}`);
     }
@@ -198,6 +243,8 @@ export class GraphBuilder {
     this.nodes.push({
       name: nodeName,
       opType,
+      // set only for contrib nodes, so graphs without them encode as they always did
+      ...(domain ? { domain } : {}),
       input: [...inputs],
       output: outs,
       attribute: Object.entries(attrs).map(([k, v]) => toAttribute(k, v)),
@@ -250,7 +297,7 @@ export class GraphBuilder {
   encodeModel(opts: ModelOptions): Uint8Array {
     const model: OnnxTypes.onnx.IModelProto = {
       irVersion: opts.irVersion,
-      opsetImport: [{ domain: '', version: opts.opsetVersion }],
+      opsetImport: [{ domain: '', version: opts.opsetVersion }, ...(this.usesContrib ? [{ domain: CONTRIB_DOMAIN, version: 1 }] : [])],
       producerName: opts.producerName,
       producerVersion: opts.producerVersion,
       docString: opts.docString ?? '',
