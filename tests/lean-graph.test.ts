@@ -175,7 +175,7 @@ describe('the lean graph against today\'s graph (random weights)', () => {
     test(`${label}: same logits within 1e-4, fewer nodes`, async () => {
       const spec = parseModelSpec(config);
       const weights = testWeights(7, 0.1);
-      const today = buildGraph(spec, weights);
+      const today = buildGraph(spec, weights, undefined, { lean: false });
       const lean = buildGraph(spec, weights, undefined, { lean: true });
       assert.equal(lean.parameterCount, today.parameterCount);
       assert.ok(nodeCount(lean.opCounts) < nodeCount(today.opCounts), `lean ${nodeCount(lean.opCounts)} nodes, today ${nodeCount(today.opCounts)}`);
@@ -189,7 +189,7 @@ describe('the lean graph against today\'s graph (random weights)', () => {
   test('NoNorm weights near 0 and exactly 0: the stream is re-based with a Mul, logits still agree', async () => {
     const spec = parseModelSpec(MOBILEBERT);
     const weights = testWeights(11, 0.1, 'tiny');
-    const today = buildGraph(spec, weights);
+    const today = buildGraph(spec, weights, undefined, { lean: false });
     const lean = buildGraph(spec, weights, undefined, { lean: true });
     assert.ok((lean.opCounts.Mul ?? 0) > 0, `no re-basing Mul: ${JSON.stringify(lean.opCounts)}`);
     const c = testCase(100);
@@ -205,11 +205,11 @@ describe('the lean graph against today\'s graph (random weights)', () => {
     assert.equal(lean.opCounts.Attention, 2);
   });
 
-  test('the option off builds today\'s graph; on, opset 17 + com.microsoft and lens.graph = lean metadata', () => {
+  test('lean by default; off, today\'s (exported) graph; lean: opset 17 + com.microsoft and lens.graph = lean metadata', () => {
     const spec = parseModelSpec(MOBILEBERT);
     const weights = testWeights(5, 0.1);
-    const today = modelOf(buildGraph(spec, weights).bytes);
-    assert.deepEqual(buildGraph(spec, weights, undefined, { lean: false }).bytes, buildGraph(spec, weights).bytes);
+    const today = modelOf(buildGraph(spec, weights, undefined, { lean: false }).bytes);
+    assert.deepEqual(buildGraph(spec, weights, undefined, { lean: true }).bytes, buildGraph(spec, weights).bytes, 'lean is the default');
     assert.deepEqual(today.opsets, ['ai.onnx@14']);
     assert.equal(today.meta['lens.graph'], undefined);
     assert.ok(today.nodes.every((n) => !n.domain));
@@ -224,7 +224,7 @@ describe('the lean graph against today\'s graph (random weights)', () => {
     // a checkpoint is a source of tensors by state_dict name; the test weights stand in for one
     const weights = testWeights(9, 0.1);
     const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
-    buildGraph(spec, { tensor: (name, dims, init) => { const data = weights.tensor(name, dims, init); tensors.set(name, { shape: [...dims], data }); return data; } });
+    buildGraph(spec, { tensor: (name, dims, init) => { const data = weights.tensor(name, dims, init); tensors.set(name, { shape: [...dims], data }); return data; } }, undefined, { lean: false });
     const checkpoint = {
       has: (n: string) => tensors.has(n),
       names: () => [...tensors.keys()],
@@ -243,7 +243,7 @@ describe('the lean graph at full size (google/mobilebert-uncased config, random 
   test(`at most a third of today's ${TODAY_INT8_OPTIMIZED_NODES} nodes, logits within 1e-4 of today's graph`, async () => {
     const spec = parseModelSpec(presetConfigJson('mobilebert', { kind: 'qa' }));
     const weights = testWeights(42, 0.02);
-    const today = buildGraph(spec, weights);
+    const today = buildGraph(spec, weights, undefined, { lean: false });
     const lean = buildGraph(spec, weights, undefined, { lean: true });
     // onnxruntime leaves this graph as it is (bench/lean-graph.ts counts after its optimisation)
     assert.ok(nodeCount(lean.opCounts) <= TODAY_INT8_OPTIMIZED_NODES / 3, `${nodeCount(lean.opCounts)} nodes: ${JSON.stringify(lean.opCounts)}`);

@@ -194,7 +194,7 @@ describe('tiny MobileBERT', () => {
 describe('full-size MobileBERT (google/mobilebert-uncased config)', () => {
   test('QA graph matches the real export: op counts, parameters, HF initializer names, [in, out] weights', async () => {
     const t0 = performance.now();
-    const built = buildMobileBertOnnx(ARCHS.mobilebert, QA, 7);
+    const built = buildMobileBertOnnx(ARCHS.mobilebert, QA, 7, { lean: false });
     const buildMs = performance.now() - t0;
     assert.equal(built.parameterCount, REFERENCE_QA_PARAMS);
     for (const [op, n] of Object.entries(REFERENCE_QA_OPS)) assert.equal(built.opCounts[op], n, `${op} count`);
@@ -237,7 +237,7 @@ describe('full-size MobileBERT (google/mobilebert-uncased config)', () => {
   });
 
   test('classify graph: QA counts less qa_outputs, plus a Gemm classifier', () => {
-    const built = buildMobileBertOnnx(ARCHS.mobilebert, CLASSIFY, 7);
+    const built = buildMobileBertOnnx(ARCHS.mobilebert, CLASSIFY, 7, { lean: false });
     // No pooler parameters (classifier_activation = false): encoder + classifier 512 x 3 + 3.
     assert.equal(built.parameterCount, REFERENCE_QA_PARAMS - (512 * 2 + 2) + (512 * 3 + 3));
     assert.equal(built.opCounts.MatMul, REFERENCE_QA_OPS.MatMul - 1);

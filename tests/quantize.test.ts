@@ -17,6 +17,7 @@ import type { LensModel } from '../src/engine/model.js';
 import type { GoldenWindow } from '../src/eval/windows.js';
 import type { Arch, ModelTask } from '../src/modelgen/mobilebert-config.js';
 import { makeModelFolder } from '../src/modelgen/model-folder.js';
+import type { GraphKind } from '../src/engine/graph/index.js';
 import { QUANTIZATION_METADATA_KEY, quantizeOnnx, quantizeOnnxAsync, quantizeSymmetricInt8, type QuantizeProgress } from '../src/engine/quantize.js';
 import { quantizeModelFolder, type QuantizeFolderReport } from '../src/modelgen/quantize.js';
 import { lens } from './helpers/cli.js';
@@ -209,10 +210,10 @@ interface Made {
   report: QuantizeFolderReport;
 }
 
-async function makeAndQuantize(name: string, arch: Arch, task: ModelTask, seed = 5): Promise<Made> {
+async function makeAndQuantize(name: string, arch: Arch, task: ModelTask, seed = 5, graph: GraphKind = 'exported'): Promise<Made> {
   const fp32 = path.join(tmp, `${name}-fp32`);
   const int8 = path.join(tmp, `${name}-int8`);
-  await makeModelFolder({ arch, task, outDir: fp32, seed });
+  await makeModelFolder({ arch, task, outDir: fp32, seed, graph });
   const report = await quantizeModelFolder({ inDir: fp32, outDir: int8 });
   return { fp32, int8, report };
 }
@@ -345,6 +346,55 @@ describe('tiny MobileBERT QA, quantized', () => {
   });
 });
 
+// The lean graph (the default of lens model make and of every graph Lens builds): Gemm -> MatMulIntegerToFloat (+ Add
+// where C is a residual stream), Attention -> QAttention; held to the same bounds as today's int8 and against it.
+describe('tiny MobileBERT QA, lean graph, quantized', () => {
+  let lean: Made;
+  let today: Made;
+  before(async () => {
+    lean = await makeAndQuantize('lean-qa', 'tiny', { kind: 'qa' }, 5, 'lean');
+    today = await makeAndQuantize('today-qa', 'tiny', { kind: 'qa' }, 5, 'exported');
+  });
+
+  test('graph: every wide Gemm became MatMulIntegerToFloat, each Attention QAttention, the QA head stays float', async () => {
+    const fp32 = await decode(path.join(lean.fp32, 'onnx', 'model.onnx'));
+    const int8 = await decode(path.join(lean.int8, 'onnx', 'model_quantized.onnx'));
+    const before = countOps(fp32);
+    const ops = countOps(int8);
+    const inits = initializerMap(fp32);
+    const gemms = (fp32.graph?.node ?? []).filter((n) => n.opType === 'Gemm');
+    const wide = gemms.filter((n) => Number(inits.get(n.input?.[1] ?? '')?.dims?.[1]) >= 16);
+    const residual = wide.filter((n) => !inits.has(n.input?.[2] ?? ''));
+    assert.ok(before.Attention > 0 && wide.length > 0 && residual.length > 0);
+    assert.equal(ops.QAttention, before.Attention);
+    assert.equal(ops.Attention, undefined);
+    assert.equal(ops.MatMulIntegerToFloat, wide.length);
+    assert.equal(ops.Gemm, gemms.length - wide.length, 'only the narrow head Gemm stays float');
+    assert.equal(ops.Add ?? 0, (before.Add ?? 0) + residual.length, 'an Add after each Gemm whose C is a residual stream');
+    assert.deepEqual(lean.report.quantizedOps, { Gemm: wide.length, Attention: before.Attention });
+    assert.ok(ops.DynamicQuantizeLinear <= wide.length + before.Attention, 'one DynamicQuantizeLinear per activation at most');
+    const q = (int8.graph?.node ?? []).find((n) => n.opType === 'QAttention');
+    assert.equal(q?.domain, 'com.microsoft');
+    assert.ok(q?.attribute?.some((a) => a.name === 'num_heads'));
+  });
+
+  test('agrees with lean fp32, and with today\'s int8, within the bounds today\'s int8 is held to', async () => {
+    await withModels([lean.fp32, lean.int8, today.int8], async ([fp32, int8, todayInt8]) => {
+      assert.equal(int8.onnxFile, 'onnx/model_quantized.onnx');
+      const { inputs, source } = await qaInputs(fp32, 40);
+      for (const [label, d] of [
+        ['lean int8 vs lean fp32', await compareQa(fp32, int8, inputs)],
+        ['lean int8 vs today\'s int8', await compareQa(todayInt8, int8, inputs)],
+      ] as const) {
+        console.log(`# tiny QA ${label} on ${inputs.length} ${source}: ${d.summary('start/end logits')}`);
+        assert.ok(d.mean < 0.03 * d.std, `${label}: mean |diff| ${d.mean} vs logit std ${d.std}`);
+        assert.ok(d.max < 0.2 * d.std, `${label}: max |diff| ${d.max} vs logit std ${d.std}`);
+        assert.ok(d.agreement >= 0.85, `${label}: best span agrees on ${d.agree}/${d.total}`);
+      }
+    });
+  });
+});
+
 describe('tiny MobileBERT classifier, quantized', () => {
   test('loads, keeps the Gemm head float, and agrees with fp32 on real sentences', async () => {
     const made = await makeAndQuantize('cls', 'tiny', { kind: 'classify', labels: ['negative', 'neutral', 'positive'] });
@@ -385,7 +435,8 @@ describe('lens model quantize (CLI)', () => {
   test('writes onnx/model_quantized.onnx, the tokenizer files, and no model.onnx; prints the figures', () => {
     const r = lens('model', 'quantize', '--in', fp32, '--out', int8);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /quantized \d+ MatMuls to int8 MatMulInteger/);
+    assert.match(r.stdout, /quantized \d+ weight matrices to int8 \(.*\d+ Gemm -> MatMulIntegerToFloat.*; 0 activation MatMuls kept float\)/, 'lens model make writes the lean graph');
+    assert.match(r.stdout, /\d+ Attention -> QAttention/);
     assert.match(r.stdout, /ONNX \d+\.\d MB -> \d+\.\d MB \(\d\.\d\dx smaller\) in \d+\.\d s/);
     for (const f of ['config.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.txt', 'onnx/model_quantized.onnx']) assert.ok(existsSync(path.join(int8, f)), f);
     assert.ok(!existsSync(path.join(int8, 'onnx', 'model.onnx')));

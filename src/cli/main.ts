@@ -14,6 +14,7 @@ import { evalSst2, loadSst2 } from '../eval/sst2.js';
 import { compareWindows } from '../eval/windows.js';
 import type { ModelTask } from '../modelgen/mobilebert-config.js';
 import { ARCH_NAMES } from '../modelgen/random-model.js';
+import { GRAPH_KINDS, type GraphKind } from '../engine/graph/index.js';
 import { MODEL_FORMATS, makeModelFolder, type ModelFormat } from '../modelgen/model-folder.js';
 import { quantizeModelFolder } from '../modelgen/quantize.js';
 import { convertModelFolder } from '../modelgen/convert.js';
@@ -27,7 +28,10 @@ const USAGE = `lens: MobileBERT question answering and classification, on this m
 
 usage:
   lens model make --arch ${ARCH_NAMES.join('|')} --task qa|classify [--labels a,b,c] --out DIR [--seed N] [--format onnx|safetensors|pytorch]
-  lens model convert --in DIR --out DIR [--int8] [--json]   config.json + model.safetensors -> onnx/model.onnx
+                  [--graph lean|exported]
+  lens model convert --in DIR --out DIR [--int8] [--graph lean|exported] [--json]
+                                             config.json + model.safetensors -> onnx/model.onnx
+                                             (--graph: the lean inference graph, the default, or the exporter's shape)
   lens model quantize --in DIR --out DIR [--per-tensor] [--fp32-embeddings] [--keep-fp32] [--json]
   lens qa --model DIR (--context FILE | --text STR) --question STR [--top K] [--budget N|all] [--tokens N] [--early-exit P] [--json]
   lens classify --model DIR --text STR [--pair STR] [--labels a,b,c [--multi-label] [--template STR]] [--json]
@@ -90,8 +94,15 @@ function print(values: Values, json: unknown, text: string): void {
   process.stdout.write(values.json ? `${JSON.stringify(json, null, 2)}\n` : `${text}\n`);
 }
 
+/** --graph: lean (default) or exported. */
+function graphKind(v: Values): GraphKind {
+  const graph = str(v, 'graph') ?? 'lean';
+  if (!(GRAPH_KINDS as readonly string[]).includes(graph)) throw new UsageError(`--graph must be ${GRAPH_KINDS.join(' or ')} (got "${graph}")`);
+  return graph as GraphKind;
+}
+
 async function modelMake(args: string[]): Promise<void> {
-  const v = parse(args, { arch: { type: 'string' }, task: { type: 'string' }, labels: { type: 'string' }, out: { type: 'string' }, seed: { type: 'string' }, format: { type: 'string' } });
+  const v = parse(args, { arch: { type: 'string' }, task: { type: 'string' }, labels: { type: 'string' }, out: { type: 'string' }, seed: { type: 'string' }, format: { type: 'string' }, graph: { type: 'string' } });
   const arch = str(v, 'arch') ?? 'mobilebert';
   if (!ARCH_NAMES.includes(arch)) throw new UsageError(`--arch must be one of ${ARCH_NAMES.join(', ')} (got "${arch}")`);
   const format = (str(v, 'format') ?? 'onnx') as ModelFormat;
@@ -109,16 +120,22 @@ async function modelMake(args: string[]): Promise<void> {
     throw new UsageError(`--task must be qa or classify (got "${taskName}")`);
   }
   const out = str(v, 'out', true);
-  const made = await makeModelFolder({ arch, task, outDir: out, seed: int(v, 'seed', 0), format });
+  const made = await makeModelFolder({ arch, task, outDir: out, seed: int(v, 'seed', 0), format, graph: graphKind(v) });
   print(v, { ...made, arch, task }, `wrote ${arch} ${taskName} model to ${made.dir}: ${made.parameterCount.toLocaleString('en-US')} parameters, ${made.modelFile} ${(made.modelBytes / 1e6).toFixed(1)} MB`);
 }
 
 async function modelConvert(args: string[]): Promise<void> {
-  const v = parse(args, { in: { type: 'string' }, out: { type: 'string' }, int8: { type: 'boolean' } });
-  const r = await convertModelFolder({ inDir: str(v, 'in', true), outDir: str(v, 'out', true), int8: Boolean(v.int8) });
+  const v = parse(args, { in: { type: 'string' }, out: { type: 'string' }, int8: { type: 'boolean' }, graph: { type: 'string' } });
+  const r = await convertModelFolder({ inDir: str(v, 'in', true), outDir: str(v, 'out', true), int8: Boolean(v.int8), graph: graphKind(v) });
   const files = r.written.map((f) => `${f.path} (${(f.bytes / 1e6).toFixed(1)} MB)`).join(', ');
   const unused = r.unused.length ? `; not used by the graph: ${r.unused.join(', ')}` : '';
   print(v, r, `converted ${r.architecture} (${r.parameterCount.toLocaleString('en-US')} parameters) in ${r.seconds.toFixed(1)} s: wrote ${files}, copied ${r.copied.join(', ')}${unused}`);
+}
+
+const QUANTIZED_AS: Readonly<Record<string, string>> = { MatMul: 'MatMulInteger', Gemm: 'MatMulIntegerToFloat', Attention: 'QAttention' };
+
+function quantizedOpsText(ops: Readonly<Record<string, number>>): string {
+  return Object.entries(ops).map(([op, n]) => `${n} ${op} -> ${QUANTIZED_AS[op] ?? op}`).join(', ');
 }
 
 async function modelQuantize(args: string[]): Promise<void> {
@@ -135,7 +152,7 @@ async function modelQuantize(args: string[]): Promise<void> {
   const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
   const kept = Object.entries(r.keptFloat).map(([op, n]) => `, ${n} ${op} kept float`).join('');
   print(v, r, [
-    `quantized ${r.matmuls} MatMuls to int8 MatMulInteger (${r.matmulsKeptFloat} activation MatMuls kept float), ${r.gathers} embedding tables to int8${kept}`,
+    `quantized ${r.matmuls} weight matrices to int8 (${quantizedOpsText(r.quantizedOps)}; ${r.matmulsKeptFloat} activation MatMuls kept float), ${r.gathers} embedding tables to int8${kept}`,
     `ONNX ${mb(r.onnxBytesBefore)} -> ${mb(r.onnxBytesAfter)} (${(r.onnxBytesBefore / r.onnxBytesAfter).toFixed(2)}x smaller) in ${r.seconds.toFixed(1)} s`,
     `wrote ${r.outFile}${v['keep-fp32'] ? ' (and the fp32 model.onnx, which the engine loads by default)' : ''}`,
   ].join('\n'));

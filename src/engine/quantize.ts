@@ -15,8 +15,15 @@
  * does, Gather on an int8 table (symmetric, per tensor) followed by DequantizeLinear, so only the looked-up rows are
  * dequantized. `embeddings: 'fp32'` keeps them float instead.
  *
+ * The lean graph (graph/lean.ts) writes its dense layers as Gemm and its attention as one contrib Attention node; with
+ * the same weights and activations quantized the same way:
+ *   Gemm(A, B, C) -> MatMulIntegerToFloat(A_quantized, B_quantized, A_scale, B_scale, A_zero_point, B_zero_point,
+ *     bias = C when C is a constant vector), else (C a residual stream) followed by Add(·, C)
+ *   Attention(A, W, bias, mask) -> QAttention(A_quantized, W_quantized, bias, A_scale, W_scale, mask, ...)
+ * A Gemm with fewer than MIN_GEMM_COLUMNS outputs (a head: QA's two logits, a classifier) stays float.
+ *
  * Everything else stays float: biases (Add), NoNorm, the attention products between activations (MatMul with a
- * non-constant B), and Gemm (the 2-D classifier head; quantize_dynamic leaves Gemm alone too).
+ * non-constant B), heads' Gemm (quantize_dynamic leaves Gemm alone).
  *
  * Browser-safe (the extension quantizes a downloaded fp32 model on the device): no Node API. quantizeOnnxAsync
  * yields to the event loop between weights, so a service worker stays responsive and its keep-alive timer runs.
@@ -42,6 +49,31 @@ const QUANTIZED_OPS = new Set([
 ]);
 /** DynamicQuantizeLinear needs opset 11. */
 const MIN_OPSET = 11;
+/** onnxruntime's contrib operators (MatMulIntegerToFloat, QAttention). */
+const CONTRIB_DOMAIN = 'com.microsoft';
+/**
+ * A Gemm with fewer output columns stays float: a head (QA's 2 logits, a classifier's labels), whose logits are what
+ * answers are read from and whose cost is nothing beside the encoder's.
+ */
+const MIN_GEMM_COLUMNS = 16;
+
+function attrOf(node: INodeProto, name: string): OnnxTypes.onnx.IAttributeProto | undefined {
+  return (node.attribute ?? []).find((a) => a.name === name);
+}
+
+/** Y = A · B + C: no transposes, alpha = beta = 1 (what the lean graph writes). */
+function isPlainGemm(node: INodeProto): boolean {
+  const int = (name: string) => Number(attrOf(node, name)?.i ?? 0);
+  const float = (name: string) => attrOf(node, name)?.f ?? 1;
+  return int('transA') === 0 && int('transB') === 0 && float('alpha') === 1 && float('beta') === 1;
+}
+
+/** Self-attention QAttention can run: equal q/k/v widths, no past state or extra inputs, no rotary embedding. */
+function isQuantizableAttention(node: INodeProto): boolean {
+  const inputs = (node.input ?? []).filter((i) => i !== '');
+  const unsupported = ['qkv_hidden_sizes', 'do_rotary', 'past_present_share_buffer', 'rotary_embedding_dim'];
+  return inputs.length <= 4 && (node.input ?? []).length <= 4 && !unsupported.some((a) => attrOf(node, a) !== undefined);
+}
 
 export interface QuantizeOptions {
   /** B scale per output column (default) or one per tensor */
@@ -51,8 +83,10 @@ export interface QuantizeOptions {
 }
 
 export interface QuantizeReport {
-  /** MatMuls rewritten to MatMulInteger */
+  /** weight matrices quantized: MatMul, Gemm and Attention nodes rewritten */
   matmuls: number;
+  /** the same by op type rewritten: MatMul (-> MatMulInteger), Gemm (-> MatMulIntegerToFloat), Attention (-> QAttention) */
+  quantizedOps: Record<string, number>;
   /** MatMuls left float because B is not a constant (attention products) */
   matmulsKeptFloat: number;
   /** Gather tables stored int8 */
@@ -147,10 +181,10 @@ function* quantizeGraph(model: IModelProto, options: Required<QuantizeOptions>):
   const nodes = graph.node ?? [];
   const initializers = graph.initializer ?? [];
 
-  const quantizedOps = [...new Set(nodes.map((n) => n.opType ?? '').filter((op) => QUANTIZED_OPS.has(op)))];
+  const alreadyQuantized = [...new Set(nodes.map((n) => n.opType ?? '').filter((op) => QUANTIZED_OPS.has(op)))];
   const meta = (model.metadataProps ?? []).find((p) => p.key === QUANTIZATION_METADATA_KEY);
-  if (quantizedOps.length > 0 || meta) {
-    throw new AlreadyQuantizedError(`the model is already quantized (${meta ? `${QUANTIZATION_METADATA_KEY} = ${meta.value}` : `it has ${quantizedOps.join(', ')} nodes`})`);
+  if (alreadyQuantized.length > 0 || meta) {
+    throw new AlreadyQuantizedError(`the model is already quantized (${meta ? `${QUANTIZATION_METADATA_KEY} = ${meta.value}` : `it has ${alreadyQuantized.join(', ')} nodes`})`);
   }
   const opset = opsetOf(model);
   if (opset < MIN_OPSET) throw new Error(`the model uses opset ${opset}; quantization needs opset ${MIN_OPSET} or later (DynamicQuantizeLinear)`);
@@ -215,9 +249,63 @@ function* quantizeGraph(model: IModelProto, options: Required<QuantizeOptions>):
   let gathers = 0;
   const keptFloat: Record<string, number> = {};
 
+  const sharedActivation = (a: string): { q: string; scale: string; zeroPoint: string } => {
+    let act = activationCache.get(a);
+    if (!act) {
+      act = { q: newTensor(`${a}_quantized`), scale: newTensor(`${a}_scale`), zeroPoint: newTensor(`${a}_zero_point`) };
+      out.push({ name: newNode(`${a}_QuantizeLinear`), opType: 'DynamicQuantizeLinear', input: [a], output: [act.q, act.scale, act.zeroPoint] });
+      activationCache.set(a, act);
+    }
+    return act;
+  };
+  const perColumn = options.granularity === 'per-column';
+  let usesContrib = false;
+  const quantizedOps: Record<string, number> = {};
+  const counted = (op: string) => {
+    quantizedOps[op] = (quantizedOps[op] ?? 0) + 1;
+    matmuls++;
+  };
+
   for (const node of nodes) {
     const [a, b] = node.input ?? [];
     const isDefaultDomain = !node.domain || node.domain === 'ai.onnx';
+    const gemmWeight = isDefaultDomain && node.opType === 'Gemm' && isPlainGemm(node) ? isFloatInit(b, 2) : undefined;
+    if (gemmWeight && dimsOf(gemmWeight)[1] >= MIN_GEMM_COLUMNS) {
+      // Gemm (the lean graph's dense layers): MatMulIntegerToFloat with C as its bias when C is a constant vector,
+      // else (a residual stream) an Add after it
+      const act = sharedActivation(a);
+      const w = quantizeWeight(gemmWeight, perColumn);
+      const c = node.input?.[2];
+      const y = node.output?.[0] ?? '';
+      const base = node.name || `${y}_Gemm`;
+      const constBias = c !== undefined && c !== '' && isFloatInit(c, 1) !== undefined;
+      const product = c && !constBias ? newTensor(`${y}_product`) : y;
+      out.push({
+        name: newNode(`${base}_quant`), opType: 'MatMulIntegerToFloat', domain: CONTRIB_DOMAIN,
+        input: [act.q, w.q, act.scale, w.scale, act.zeroPoint, w.zeroPoint, ...(constBias ? [c] : [])], output: [product],
+      });
+      if (product !== y) out.push({ name: newNode(`${base}_residual`), opType: 'Add', input: [product, c ?? ''], output: [y] });
+      usesContrib = true;
+      counted('Gemm');
+      yield { done: weightBytesRead, total: weightBytesBefore };
+      continue;
+    }
+    const attentionWeight = node.domain === CONTRIB_DOMAIN && node.opType === 'Attention' && isQuantizableAttention(node) ? isFloatInit(b, 2) : undefined;
+    if (attentionWeight) {
+      // Attention -> QAttention: the same projection with int8 weights on the quantized input. QAttention has no
+      // mask_filter_value: a masked position gets -10000 instead of float32's min; both vanish in the softmax
+      const act = sharedActivation(a);
+      const w = quantizeWeight(attentionWeight, perColumn);
+      const [, , bias, mask] = node.input ?? [];
+      out.push({
+        name: newNode(`${node.name || 'Attention'}_quant`), opType: 'QAttention', domain: CONTRIB_DOMAIN,
+        input: [act.q, w.q, bias ?? '', act.scale, w.scale, mask ?? '', act.zeroPoint, w.zeroPoint], output: node.output ?? [],
+        attribute: (node.attribute ?? []).filter((at) => at.name === 'num_heads' || at.name === 'unidirectional' || at.name === 'scale'),
+      });
+      counted('Attention');
+      yield { done: weightBytesRead, total: weightBytesBefore };
+      continue;
+    }
     if (isDefaultDomain && node.opType === 'MatMul') {
       const weight = isFloatInit(b, 2);
       if (!weight) {
@@ -226,13 +314,8 @@ function* quantizeGraph(model: IModelProto, options: Required<QuantizeOptions>):
         continue;
       }
       const base = node.name || `${node.output?.[0] ?? 'MatMul'}_MatMul`;
-      let act = activationCache.get(a);
-      if (!act) {
-        act = { q: newTensor(`${a}_quantized`), scale: newTensor(`${a}_scale`), zeroPoint: newTensor(`${a}_zero_point`) };
-        out.push({ name: newNode(`${a}_QuantizeLinear`), opType: 'DynamicQuantizeLinear', input: [a], output: [act.q, act.scale, act.zeroPoint] });
-        activationCache.set(a, act);
-      }
-      const w = quantizeWeight(weight, options.granularity === 'per-column');
+      const act = sharedActivation(a);
+      const w = quantizeWeight(weight, perColumn);
       const y = node.output?.[0] ?? '';
       const integer = newTensor(`${y}_output_quantized`);
       const asFloat = newTensor(`${integer}_cast_output`);
@@ -243,7 +326,7 @@ function* quantizeGraph(model: IModelProto, options: Required<QuantizeOptions>):
         { name: newNode(`${base}_quant_scales_mul`), opType: 'Mul', input: [act.scale, w.scale], output: [scales] },
         { name: newNode(`${base}_quant_output_scale_mul`), opType: 'Mul', input: [asFloat, scales], output: [y] },
       );
-      matmuls++;
+      counted('MatMul');
       yield { done: weightBytesRead, total: weightBytesBefore };
       continue;
     }
@@ -266,18 +349,22 @@ function* quantizeGraph(model: IModelProto, options: Required<QuantizeOptions>):
     }
     out.push(node);
   }
-  if (matmuls === 0) throw new Error('the model has no MatMul with a constant float weight to quantize');
+  if (matmuls === 0) throw new Error('the model has no MatMul, Gemm or Attention with a constant float weight to quantize');
 
   // Drop the float initializers nothing reads any more.
   const used = new Set<string>();
   for (const n of out) for (const i of n.input ?? []) used.add(i);
   for (const o of graph.output ?? []) used.add(o.name ?? '');
   graph.node = out;
+  if (usesContrib && !(model.opsetImport ?? []).some((o) => o.domain === CONTRIB_DOMAIN)) {
+    model.opsetImport = [...(model.opsetImport ?? []), { domain: CONTRIB_DOMAIN, version: 1 }];
+  }
   graph.initializer = [...initializers.filter((t) => !byName.has(t.name ?? '') || used.has(t.name ?? '')), ...added];
   const weightBytesAfter = graph.initializer.reduce((s, t) => s + tensorBytes(t), 0);
 
   const description = {
-    method: 'dynamic int8 (onnxruntime quantize_dynamic, QOperator: DynamicQuantizeLinear + MatMulInteger)',
+    method: 'dynamic int8 (onnxruntime quantize_dynamic, QOperator: DynamicQuantizeLinear + MatMulInteger; Gemm: MatMulIntegerToFloat; Attention: QAttention)',
+    quantizedOps,
     weights: `int8 symmetric ${options.granularity}`,
     activations: 'uint8 asymmetric, per tensor, at run time',
     embeddings: options.embeddings === 'int8' ? 'int8 symmetric per-tensor + DequantizeLinear' : 'fp32',
@@ -285,7 +372,7 @@ function* quantizeGraph(model: IModelProto, options: Required<QuantizeOptions>):
     gathers,
   };
   model.metadataProps = [...(model.metadataProps ?? []), { key: QUANTIZATION_METADATA_KEY, value: JSON.stringify(description) }];
-  return { matmuls, matmulsKeptFloat, gathers, keptFloat, weightBytesBefore, weightBytesAfter };
+  return { matmuls, quantizedOps, matmulsKeptFloat, gathers, keptFloat, weightBytesBefore, weightBytesAfter };
 }
 
 function decodeModel(bytes: Uint8Array): IModelProto {

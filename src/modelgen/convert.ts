@@ -6,7 +6,7 @@ import { copyFile, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/pro
 import path from 'node:path';
 
 import { readCheckpoint } from '../engine/checkpoint.js';
-import { buildOnnxFromCheckpointSync } from '../engine/graph/index.js';
+import { buildOnnxFromCheckpointSync, type GraphKind } from '../engine/graph/index.js';
 import { CHECKPOINT_FILES, ONNX_FILES, PYTORCH_INDEX_FILE } from '../shared/model-files.js';
 import { quantizeOnnx } from '../engine/quantize.js';
 
@@ -15,6 +15,8 @@ export interface ConvertFolderOptions {
   outDir: string;
   /** also write onnx/model_quantized.onnx (dynamic int8, as `lens model quantize`) */
   int8?: boolean;
+  /** lean (default) or the exported graph's shape (src/engine/graph/index.ts GraphVariant) */
+  graph?: GraphKind;
 }
 
 export interface ConvertFolderReport {
@@ -51,7 +53,7 @@ export async function convertModelFolder(opts: ConvertFolderOptions): Promise<Co
   }
   const checkpoint = await readCheckpoint(read, opts.inDir);
   if (!checkpoint) throw new Error(`${opts.inDir} has no checkpoint (${CHECKPOINT_FILES.join(', ')})`);
-  const built = buildOnnxFromCheckpointSync(config, checkpoint.tensors, opts.inDir);
+  const built = buildOnnxFromCheckpointSync(config, checkpoint.tensors, opts.inDir, { lean: opts.graph !== 'exported' });
 
   await mkdir(path.join(outDir, 'onnx'), { recursive: true });
   const written: ConvertFolderReport['written'] = [];

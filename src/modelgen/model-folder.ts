@@ -10,6 +10,7 @@ import path from 'node:path';
 import { PYTORCH_FILE, SAFETENSORS_FILE } from '../shared/model-files.js';
 import type { ModelTask } from './mobilebert-config.js';
 import { presetConfigJson, randomCheckpoint, randomModel, randomPytorchCheckpoint } from './random-model.js';
+import type { GraphKind } from '../engine/graph/index.js';
 import { bertUncasedVocabLines } from './vocab-from-npm.js';
 
 export const DEFAULT_SEED = 42;
@@ -23,9 +24,10 @@ export interface MakeModelOptions {
   task: ModelTask;
   outDir: string;
   seed?: number;
-  /** onnx (default): onnx/model.onnx; safetensors: model.safetensors only, as most Hub fine-tunes ship */
-  /** onnx: onnx/model.onnx; safetensors / pytorch: a checkpoint folder as the Hub ships fine-tunes (no ONNX) */
+  /** onnx (default): onnx/model.onnx; safetensors / pytorch: a checkpoint folder as the Hub ships fine-tunes (no ONNX) */
   format?: ModelFormat;
+  /** the ONNX graph: lean (default) or shaped as PyTorch's exporter writes it (GraphVariant) */
+  graph?: GraphKind;
 }
 
 const SPECIAL_TOKENS = {
@@ -101,7 +103,7 @@ export async function makeModelFolder(
   const tokenizerClass = config.model_type === 'bert' ? 'BertTokenizer' : 'MobileBertTokenizer';
   const positions = { maxPositionEmbeddings: config.max_position_embeddings as number };
 
-  const model = randomModel(config, seed);
+  const model = randomModel(config, seed, { lean: opts.graph !== 'exported' });
   const [modelFile, modelBytes] =
     opts.format === 'safetensors' ? [SAFETENSORS_FILE, randomCheckpoint(config, seed)] : opts.format === 'pytorch' ? [PYTORCH_FILE, randomPytorchCheckpoint(config, seed)] : ['onnx/model.onnx', model.bytes];
   await mkdir(path.join(dir, path.dirname(modelFile)), { recursive: true });

@@ -4,7 +4,7 @@
  * as a model.safetensors "checkpoint" of the same tensors. A checkpoint made here and built back by the engine
  * gives the same graph with the same values. Browser-safe: no Node imports.
  */
-import { buildGraph, parseModelSpec, type BuiltGraph, type ModelSpec, type ParamInit, type WeightSource } from '../engine/graph/index.js';
+import { buildGraph, parseModelSpec, type BuiltGraph, type GraphVariant, type ModelSpec, type ParamInit, type WeightSource } from '../engine/graph/index.js';
 import { writePytorchCheckpoint } from './pytorch-writer.js';
 import { writeSafetensors, type TensorToWrite } from '../engine/safetensors.js';
 import { BERT_ARCHS, bertConfigJson, isBertArch } from './bert-config.js';
@@ -43,10 +43,10 @@ function initStd(spec: ModelSpec): number {
   return spec.config.initializerRange;
 }
 
-/** The ONNX model config.json describes, with seeded random weights. */
-export function randomModel(configJson: unknown, seed: number): BuiltGraph {
+/** The ONNX model config.json describes, with seeded random weights (the lean graph unless variant says otherwise). */
+export function randomModel(configJson: unknown, seed: number, variant: GraphVariant = {}): BuiltGraph {
   const spec = parseModelSpec(configJson);
-  return buildGraph(spec, seededWeights(seed, initStd(spec)), { 'lens.source': 'random', 'lens.seed': String(seed) });
+  return buildGraph(spec, seededWeights(seed, initStd(spec)), { 'lens.source': 'random', 'lens.seed': String(seed) }, variant);
 }
 
 /**
@@ -57,14 +57,19 @@ export function randomTensors(configJson: unknown, seed: number, dtype: TensorTo
   const spec = parseModelSpec(configJson);
   const source = seededWeights(seed, initStd(spec));
   const tensors: TensorToWrite[] = [];
-  // Recording the tensors the builder asks for gives exactly the names, shapes and order of the graph.
-  buildGraph(spec, {
-    tensor(name, dims, init) {
-      const data = source.tensor(name, dims, init);
-      tensors.push({ name, shape: [...dims], data, dtype });
-      return data;
+  // Recording the tensors the exported graph's builder asks for gives exactly the state_dict's names, shapes and order.
+  buildGraph(
+    spec,
+    {
+      tensor(name, dims, init) {
+        const data = source.tensor(name, dims, init);
+        tensors.push({ name, shape: [...dims], data, dtype });
+        return data;
+      },
     },
-  });
+    undefined,
+    { lean: false },
+  );
   return tensors;
 }
 
@@ -86,6 +91,6 @@ export function randomPytorchCheckpoint(configJson: unknown, seed: number, forma
 }
 
 /** A MobileBERT preset as ONNX with random weights (what `lens model make` writes). */
-export function buildMobileBertOnnx(cfg: MobileBertConfig, task: ModelTask, seed: number): BuiltGraph {
-  return randomModel(hfConfigJson(cfg, task), seed);
+export function buildMobileBertOnnx(cfg: MobileBertConfig, task: ModelTask, seed: number, variant: GraphVariant = {}): BuiltGraph {
+  return randomModel(hfConfigJson(cfg, task), seed, variant);
 }

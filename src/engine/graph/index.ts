@@ -31,10 +31,21 @@ export interface TensorSpec {
 /** Which graph to build for a model. */
 export interface GraphVariant {
   /**
-   * The lean inference graph (lean.ts: NoNorm folded, projections merged, onnxruntime's fused contrib operators)
-   * instead of the graph PyTorch's exporter writes. Same outputs within float rounding. Default false.
+   * The lean inference graph (lean.ts: NoNorm folded, projections merged, onnxruntime's fused contrib operators),
+   * the default; false: the graph PyTorch's exporter writes, module for module (Linear weights kept under their
+   * state_dict names, [in, out]), for comparison and for tools that read weights back. Same outputs within float
+   * rounding.
    */
   lean?: boolean;
+}
+
+/** The two graphs, as the CLI names them (`--graph`). */
+export type GraphKind = 'lean' | 'exported';
+export const GRAPH_KINDS: readonly GraphKind[] = ['lean', 'exported'];
+
+/** The lean graph unless asked for the exported one. */
+export function isLean(variant: GraphVariant): boolean {
+  return variant.lean ?? true;
 }
 
 export interface GraphBuildOptions extends GraphVariant {
@@ -50,7 +61,7 @@ function layerCount(spec: ModelSpec): number {
 }
 
 function steps(b: GraphBuilder, spec: ModelSpec, variant: GraphVariant = {}): Generator<void, void, void> {
-  if (variant.lean) return leanGraph(b, spec);
+  if (isLean(variant)) return leanGraph(b, spec);
   return spec.modelType === 'mobilebert' ? mobileBertGraph(b, spec) : bertGraph(b, spec);
 }
 
@@ -63,11 +74,11 @@ function drain(b: GraphBuilder, spec: ModelSpec, variant: GraphVariant = {}): vo
 function encode(b: GraphBuilder, spec: ModelSpec, metadata: Readonly<Record<string, string>> | undefined, variant: GraphVariant = {}): BuiltGraph {
   const bytes = b.encodeModel({
     graphName: spec.architecture,
-    opsetVersion: variant.lean ? LEAN_OPSET_VERSION : OPSET_VERSION,
+    opsetVersion: isLean(variant) ? LEAN_OPSET_VERSION : OPSET_VERSION,
     irVersion: IR_VERSION,
     producerName: 'mobilebert-lens',
     producerVersion: '1',
-    docString: variant.lean
+    docString: isLean(variant)
       ? `${spec.architecture} built by Lens from config.json as its lean inference graph (norms folded, projections merged, fused operators).`
       : `${spec.architecture} built by Lens from config.json; Linear weights are [in, out].`,
     metadata: {
@@ -75,7 +86,7 @@ function encode(b: GraphBuilder, spec: ModelSpec, metadata: Readonly<Record<stri
       'lens.model_type': spec.modelType,
       'lens.task': spec.head.kind,
       // the lean graph keeps no Linear weight under its state_dict name: the layout key would mislead
-      ...(variant.lean ? { 'lens.graph': 'lean' } : { 'lens.linear_weight_layout': LINEAR_WEIGHT_LAYOUT }),
+      ...(isLean(variant) ? { 'lens.graph': 'lean' } : { 'lens.linear_weight_layout': LINEAR_WEIGHT_LAYOUT }),
       'lens.config': JSON.stringify(spec.config),
       ...metadata,
     },
@@ -110,8 +121,9 @@ export async function buildGraphAsync(spec: ModelSpec, weights: WeightSource, op
 
 /** Every tensor the graph of `spec` reads, as the transformers state_dict names and shapes them (graph order). */
 export function expectedTensors(spec: ModelSpec): TensorSpec[] {
+  // the exported graph reads each parameter as a whole, without weights (the lean one folds them as it goes)
   const b = new GraphBuilder(undefined);
-  drain(b, spec);
+  drain(b, spec, { lean: false });
   return b.params;
 }
 
