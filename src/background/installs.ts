@@ -6,6 +6,7 @@
 // (EngineHost.hold).
 import { broadcast } from '../shared/messaging.js';
 import { modelWeights } from '../shared/model-files.js';
+import { checkRebuild } from './rebuild-check.js';
 import { completeImport, downloadModel, type InstallOptions, type InstalledModel, type StoredFile } from '../shared/model-store.js';
 import type { InstallStep } from '../shared/protocol.js';
 import { registryEntry, type RegistryEntry } from '../shared/registry.js';
@@ -76,7 +77,7 @@ export class Installs {
     this.engines.hold();
     const done = (async () => {
       await this.engines.unload(modelId);
-      return work(entry, { signal: controller.signal, onProgress: report('download'), onBuild: report('build'), onOptimize: report('optimize') });
+      return work(entry, { signal: controller.signal, onProgress: report('download'), onBuild: report('build'), onOptimize: report('optimize'), checkRebuild });
     })().finally(() => {
       this.active.delete(modelId);
       this.engines.release();

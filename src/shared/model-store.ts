@@ -2,12 +2,15 @@
 // pages, survives restarts, works offline); which models are complete lives in storage.local, written only
 // after every file is stored, so an interrupted download or import never looks installed.
 // A model that comes as a checkpoint (config.json + model.safetensors or pytorch_model.bin, no ONNX file) gets its
-// ONNX graph built here once its files are stored; a model whose registry entry says "int8": "on-device", or that
-// was just built, then gets its int8 file made from the stored fp32 file: both steps are part of the same install.
+// ONNX graph built here once its files are stored, as the lean graph (src/engine/graph/lean.ts); a model that comes
+// as an fp32 ONNX file gets the lean graph rebuilt from the weights in it, kept only if it computes what the file
+// does (else the file runs as downloaded); a model whose registry entry says "int8": "on-device", or that was just
+// built, then gets its int8 file made from the stored fp32 file: all steps are part of the same install.
 // Downloads follow a plan of the entry's verification tier (src/shared/first-install.ts).
 // Used by the background (downloads, imports, loading) and the options page (storing a folder from disk).
 import browser from 'webextension-polyfill';
 import { buildOnnxFromCheckpoint } from '../engine/graph/index.js';
+import { stateDictFromOnnx } from '../engine/graph/from-onnx.js';
 import type { ModelSource } from '../engine/model.js';
 import { readCheckpoint } from '../engine/checkpoint.js';
 import { quantizeOnnxAsync } from '../engine/quantize.js';
@@ -36,6 +39,11 @@ export interface InstallOptions {
   onBuild?: Progress;
   /** the on-device int8 step: bytes of fp32 weights quantized */
   onOptimize?: Progress;
+  /**
+   * Whether a graph rebuilt from a downloaded ONNX file's weights computes what the file does (the host runs both;
+   * the store imports no runtime). Without it, a downloaded ONNX file runs as it is.
+   */
+  checkRebuild?: (downloaded: Uint8Array, rebuilt: Uint8Array, config: unknown) => Promise<{ ok: boolean; detail: string }>;
 }
 
 /** The file the on-device int8 step writes. */
@@ -317,7 +325,8 @@ export async function downloadModel(entry: RegistryEntry, hubBaseUrl: string, op
  */
 async function completeInstall(entry: RegistryEntry, cache: Cache, stored: Pick<InstalledModel, 'source' | 'files' | 'url' | 'revision'>, options: InstallOptions): Promise<InstalledModel> {
   let files = [...stored.files];
-  const built = modelWeights(files.map((f) => f.path))?.kind === 'checkpoint';
+  let built = modelWeights(files.map((f) => f.path))?.kind === 'checkpoint';
+  const downloadedOnnx = ONNX_FILES.fp32.find((p) => files.some((f) => f.path === p));
   if (built) {
     files.push(await storeBuiltOnnx(entry, cache, options));
     // The checkpoint is not kept: onnx/model.onnx holds the same weights (fp32, exactly), so the fp32 precision
@@ -325,6 +334,18 @@ async function completeInstall(entry: RegistryEntry, cache: Cache, stored: Pick<
     const checkpoint = files.filter((f) => isCheckpointFile(f.path));
     await Promise.all(checkpoint.map((f) => cache.delete(cacheKey(entry.id, f.path))));
     files = files.filter((f) => !isCheckpointFile(f.path));
+  } else if (downloadedOnnx && options.checkRebuild) {
+    try {
+      // the downloaded file is replaced (same weights, exactly, in the lean graph); the device pin keeps its hash
+      const lean = await storeLeanRebuild(entry, cache, downloadedOnnx, options.checkRebuild, options);
+      if (downloadedOnnx !== lean.path) await cache.delete(cacheKey(entry.id, downloadedOnnx));
+      files = [...files.filter((f) => f.path !== downloadedOnnx && f.path !== lean.path), lean];
+      built = true;
+    } catch (err) {
+      if (options.signal?.aborted) throw new Error('download cancelled');
+      // not an install failure: the downloaded graph is a working model, only slower to start
+      console.warn(`Lens: ${entry.name} runs the ONNX graph it was downloaded with: its lean graph was not made: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
   let int8Error: string | undefined;
   const fp32Path = onDeviceInt8Source(entry, files.map((f) => f.path), built);
@@ -358,18 +379,8 @@ async function completeInstall(entry: RegistryEntry, cache: Cache, stored: Pick<
  */
 async function storeBuiltOnnx(entry: RegistryEntry, cache: Cache, options: InstallOptions): Promise<StoredFile> {
   options.onBuild?.(0, undefined);
-  const read = async (path: string) => {
-    const res = await cache.match(cacheKey(entry.id, path));
-    return res ? new Uint8Array(await res.arrayBuffer()) : undefined;
-  };
-  const configBytes = await read('config.json');
-  if (!configBytes) throw new Error(`config.json of ${entry.name} is missing from storage`);
-  let config: unknown;
-  try {
-    config = JSON.parse(new TextDecoder().decode(configBytes));
-  } catch (err) {
-    throw new Error(`config.json of ${entry.name} is not valid JSON (${err instanceof Error ? err.message : String(err)})`);
-  }
+  const read = storedReader(entry, cache);
+  const config = await storedConfig(entry, read);
   let bytes: Uint8Array;
   try {
     // no name: the engine's messages then name the file alone ("model.safetensors is truncated: …"), and this one the model
@@ -380,9 +391,49 @@ async function storeBuiltOnnx(entry: RegistryEntry, cache: Cache, options: Insta
     if (options.signal?.aborted) throw new Error('download cancelled');
     throw new Error(`could not build ${entry.name} from its weights: ${err instanceof Error ? err.message : String(err)}`);
   }
+  return storeBuilt(entry, cache, bytes, options);
+}
+
+async function storeBuilt(entry: RegistryEntry, cache: Cache, bytes: Uint8Array, options: InstallOptions): Promise<StoredFile> {
   options.signal?.throwIfAborted();
   await cache.put(cacheKey(entry.id, BUILT_ONNX_PATH), new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { 'content-type': 'application/octet-stream' } }));
   return { path: BUILT_ONNX_PATH, size: bytes.length, sha256: await sha256Hex(bytes), derived: 'onnx' };
+}
+
+function storedReader(entry: RegistryEntry, cache: Cache): (path: string) => Promise<Uint8Array | undefined> {
+  return async (path) => {
+    const res = await cache.match(cacheKey(entry.id, path));
+    return res ? new Uint8Array(await res.arrayBuffer()) : undefined;
+  };
+}
+
+async function storedConfig(entry: RegistryEntry, read: (path: string) => Promise<Uint8Array | undefined>): Promise<unknown> {
+  const configBytes = await read('config.json');
+  if (!configBytes) throw new Error(`config.json of ${entry.name} is missing from storage`);
+  try {
+    return JSON.parse(new TextDecoder().decode(configBytes)) as unknown;
+  } catch (err) {
+    throw new Error(`config.json of ${entry.name} is not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+  }
+}
+
+/**
+ * The lean graph of a downloaded fp32 ONNX file: its weights recovered by state_dict name (src/engine/graph/from-onnx.ts),
+ * the graph built from them, kept only when `check` finds it computes what the file does. Throws why not.
+ */
+async function storeLeanRebuild(entry: RegistryEntry, cache: Cache, onnxPath: string, check: NonNullable<InstallOptions['checkRebuild']>, options: InstallOptions): Promise<StoredFile> {
+  options.onBuild?.(0, undefined);
+  const read = storedReader(entry, cache);
+  const config = await storedConfig(entry, read);
+  const downloaded = await read(onnxPath);
+  if (!downloaded) throw new Error(`${onnxPath} is missing from storage`);
+  const recovered = stateDictFromOnnx(downloaded, config);
+  if (!recovered.ok) throw new Error(recovered.reason);
+  const { bytes } = await buildOnnxFromCheckpoint(config, recovered.tensors, { signal: options.signal, onProgress: (done, total) => options.onBuild?.(done, total) });
+  options.signal?.throwIfAborted();
+  const agreed = await check(downloaded, bytes, config);
+  if (!agreed.ok) throw new Error(`the rebuilt graph does not compute what ${onnxPath} does (${agreed.detail})`);
+  return storeBuilt(entry, cache, bytes, options);
 }
 
 /** Quantizes the stored fp32 ONNX file to int8 (src/engine/quantize.ts) and stores it beside it. */

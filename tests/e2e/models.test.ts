@@ -25,13 +25,17 @@ const QA = 'mobilebert-squad2';
 const QA_REPO = 'csarron/mobilebert-uncased-squad-v2';
 const QA_REVISION = hubRevision(registryEntry(QA));
 
-/** The record lists the fp32 file as stored and onnx/model_quantized.onnx as made on this device; bytes count both. */
-function assertOnDeviceInt8(record: InstalledRecord | undefined, fp32Path: string): void {
+/**
+ * The record lists the lean graph rebuilt from the downloaded fp32 file (onnx/model.onnx, in its place) and
+ * onnx/model_quantized.onnx made from it on this device; bytes count both.
+ */
+function assertOnDeviceInt8(record: InstalledRecord | undefined, downloadedPath: string): void {
   assert.ok(record, 'the model is recorded as installed');
   assert.equal(record.int8Error, undefined, `the int8 step did not fail (${record.int8Error})`);
-  const fp32 = record.files.find((f) => f.path === fp32Path);
+  const fp32 = record.files.find((f) => f.path === 'onnx/model.onnx');
   const int8 = record.files.find((f) => f.path === 'onnx/model_quantized.onnx');
-  assert.ok(fp32 && fp32.derived === undefined, `${fp32Path} is stored as it came`);
+  assert.ok(fp32 && fp32.derived === 'onnx', `${downloadedPath} was rebuilt on the device as the lean graph: ${JSON.stringify(record.files)}`);
+  if (downloadedPath !== fp32.path) assert.ok(!record.files.some((f) => f.path === downloadedPath), `${downloadedPath} is replaced by it`);
   assert.ok(int8, `onnx/model_quantized.onnx is listed: ${JSON.stringify(record.files.map((f) => f.path))}`);
   assert.equal(int8.derived, 'int8', 'marked as made on this device');
   assert.match(int8.sha256 ?? '', /^[0-9a-f]{64}$/);
@@ -58,13 +62,13 @@ describe('model management in Chromium', { skip }, () => {
     });
   }
 
-  test('download: the QA model gets its int8 file made on the device, answers run it; precision fp32 runs model.onnx; removing deletes both', async () => {
+  test('download: the QA model gets its lean graph and int8 file made on the device, answers run it; precision fp32 runs the lean fp32 graph; removing deletes both', async () => {
     const phases = await recordInstallPhases(session.options, QA);
     await session.options.click(`${card(QA)} [data-testid="download"]`);
     await session.options.waitForSelector(`${card(QA)}[data-state="installed"]`, { timeout: 60_000 });
     const record = await installedRecord(session.lens, QA);
     assertOnDeviceInt8(record, 'model.onnx');
-    assert.deepEqual(await phases(), ['download: Downloading MobileBERT SQuAD 2.0', 'optimize: Optimizing for this device (int8)…'], 'the int8 step is reported as its own phase, after the download');
+    assert.deepEqual(await phases(), ['download: Downloading MobileBERT SQuAD 2.0', 'build: Building the model from its weights…', 'optimize: Optimizing for this device (int8)…'], 'the lean rebuild and the int8 step are reported as their own phases, after the download');
     assert.equal(await session.options.textContent(`${card(QA)} [data-testid="model-precision"]`), 'Runs int8, optimized on this device');
     const urls = await cachedUrls(session.lens);
     assert.ok(urls.some((u) => u.endsWith('/onnx/model_quantized.onnx')), 'the int8 file is in Cache Storage');
@@ -89,7 +93,7 @@ describe('model management in Chromium', { skip }, () => {
     await session.options.selectOption('#precision', 'fp32');
     await session.options.waitForFunction(() => /Saved/.test(document.querySelector('#defaults-status')?.textContent ?? ''));
     await session.options.waitForFunction((sel) => document.querySelector(sel)?.textContent === 'Runs fp32, the published weights', `${card(QA)} [data-testid="model-precision"]`);
-    assert.deepEqual(await askAndLoaded(), { [QA]: 'model.onnx' }, 'fp32 runs the published file, in place of the int8 one');
+    assert.deepEqual(await askAndLoaded(), { [QA]: 'onnx/model.onnx' }, 'fp32 runs the published weights (in the lean graph), in place of the int8 one');
     await session.options.selectOption('#precision', 'int8');
     assert.deepEqual(await askAndLoaded(), { [QA]: 'onnx/model_quantized.onnx' }, 'and back');
     await article.close();
@@ -209,7 +213,7 @@ describe('the on-device int8 step with the full-size QA model (99 MB fp32) in Ch
     const record = await installedRecord(session.lens, QA);
     assertOnDeviceInt8(record, 'model.onnx');
     const size = (path: string) => ((record?.files.find((f) => f.path === path)?.size ?? 0) / 1e6).toFixed(1);
-    console.log(`# full-size QA in Chromium's service worker: download + verify + store ${(downloadMs / 1000).toFixed(1)} s, then int8 step ${((optimizeMs ?? 0) / 1000).toFixed(1)} s (model.onnx ${size('model.onnx')} MB -> onnx/model_quantized.onnx ${size('onnx/model_quantized.onnx')} MB)`);
+    console.log(`# full-size QA in Chromium's service worker: download + verify + store + lean rebuild ${(downloadMs / 1000).toFixed(1)} s, then int8 step ${((optimizeMs ?? 0) / 1000).toFixed(1)} s (lean onnx/model.onnx ${size('onnx/model.onnx')} MB -> onnx/model_quantized.onnx ${size('onnx/model_quantized.onnx')} MB)`);
     const removed = await session.options.evaluate(() => chrome.runtime.sendMessage({ type: 'models/remove', modelId: 'mobilebert-squad2' }));
     assert.equal(removed.ok, true);
     assert.deepEqual(await cachedUrls(session.lens), []);
