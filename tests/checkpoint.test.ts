@@ -128,18 +128,19 @@ describe('Hugging Face reference fixtures (PyTorch logits)', { skip: NO_REFERENC
     assert.throws(() => buildOnnxFromCheckpointSync(unsupported, file), /"normalization_type" "batch_norm" is not supported.*"hidden_act" "mish" is not supported|"hidden_act" "mish" is not supported.*"normalization_type" "batch_norm"/);
   });
 
-  test('lens eval reference: one line per fixture and source, every value within 1e-4, exit 0', () => {
+  test('lens eval reference: one line per fixture and source (the ONNX file as it is and rebuilt lean), every value within 1e-4, exit 0', () => {
     const r = lens('eval', 'reference', '--data', REFERENCE);
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.trim().split('\n').filter((l) => /max abs diff/.test(l) && !/worst/.test(l));
-    assert.equal(lines.length, FIXTURES.length * 2);
+    assert.equal(lines.length, FIXTURES.length * 3);
     for (const fixture of FIXTURES) {
-      for (const source of ['safetensors', 'onnx']) {
-        const line = lines.find((l) => l.startsWith(`${fixture} ${source}:`));
+      for (const [source, graph] of [['safetensors', 'lean'], ['onnx', 'as exported'], ['onnx-lean', 'lean']]) {
+        const line = lines.find((l) => l.startsWith(`${fixture} ${source} `));
         assert.ok(line, `no line for ${fixture} ${source}`);
-        const m = /^[\w-]+ (safetensors|onnx): max abs diff (\d\.\de[-+]\d+)$/.exec(line);
+        const m = /^[\w-]+ ([\w-]+) \(([\w ]+) graph\): max abs diff (\d\.\de[-+]\d+)$/.exec(line);
         assert.ok(m, `line format: ${line}`);
-        assert.ok(Number(m[2]) <= REFERENCE_TOLERANCE, line);
+        assert.equal(m[2], graph, line);
+        assert.ok(Number(m[3]) <= REFERENCE_TOLERANCE, line);
       }
     }
   });
@@ -187,7 +188,7 @@ describe('pytorch_model.bin reference fixtures (PyTorch logits; hostile files re
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.trim().split('\n');
     for (const fixture of ['bert-qa-fp16', 'mobilebert-qa-legacy', 'mobilebert-seqcls-zip']) {
-      const m = new RegExp(`^${fixture} pytorch: max abs diff (\\d\\.\\de[-+]\\d+)$`).exec(lines.find((l) => l.startsWith(`${fixture} `)) ?? '');
+      const m = new RegExp(`^${fixture} pytorch \\(lean graph\\): max abs diff (\\d\\.\\de[-+]\\d+)$`).exec(lines.find((l) => l.startsWith(`${fixture} `)) ?? '');
       assert.ok(m, `a diff line for ${fixture}: ${r.stdout}`);
       assert.ok(Number(m[1]) <= REFERENCE_TOLERANCE, m[0]);
     }

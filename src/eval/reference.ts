@@ -2,23 +2,27 @@
 // ../shared/data/hf-reference (config.json, model.safetensors, the PyTorch-exported model.onnx, expected.json with
 // PyTorch's logits) or ../shared/data/hf-reference-pytorch (pytorch_model.bin in its zip, legacy or fp16 form) is
 // loaded through the engine's own loader once per weights file it has, the others hidden: from the checkpoint (Lens
-// builds the graph) and from the ONNX file; every case is run and compared. Files under a `refused/` folder must be
+// builds the lean graph), from the ONNX file as it is, and from the ONNX file rebuilt as the lean graph (the weights
+// recovered from it, as the extension's install does); every case is run and compared. Files under a `refused/` folder must be
 // refused by the checkpoint reader the loader uses, and each refusal is reported with its reason.
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 
 import { readCheckpoint } from '../engine/checkpoint.js';
+import { stateDictFromOnnx } from '../engine/graph/from-onnx.js';
+import { buildOnnxFromCheckpointSync } from '../engine/graph/index.js';
 import { LensModel, type ModelSource } from '../engine/model.js';
 import { directorySource } from '../modelgen/model-dir.js';
 import { CHECKPOINT_FILES, ONNX_FILES, PYTORCH_FILE, PYTORCH_INDEX_FILE, SAFETENSORS_FILE } from '../shared/model-files.js';
 
-export type ReferenceSource = 'safetensors' | 'pytorch' | 'onnx';
+export type ReferenceSource = 'safetensors' | 'pytorch' | 'onnx' | 'onnx-lean';
 
 /** The file each source loads from (a sharded PyTorch checkpoint: its index). */
 const SOURCE_FILES: Record<ReferenceSource, readonly string[]> = {
   safetensors: [SAFETENSORS_FILE],
   pytorch: [PYTORCH_FILE, PYTORCH_INDEX_FILE],
   onnx: [...ONNX_FILES.fp32, ...ONNX_FILES.quantized],
+  'onnx-lean': ONNX_FILES.fp32,
 };
 const WEIGHT_FILES = [...CHECKPOINT_FILES, ...SOURCE_FILES.onnx];
 
@@ -39,6 +43,8 @@ export interface ReferenceFixture {
 export interface ReferenceResult {
   fixture: string;
   source: ReferenceSource;
+  /** the graph that ran: the lean one Lens builds, or the file's own */
+  graph: 'lean' | 'as exported';
   architecture: string;
   cases: number;
   /** largest |Lens - PyTorch| over every output value of every case */
@@ -55,6 +61,23 @@ function onlySource(dir: string, source: ReferenceSource): ModelSource {
   return { name: `${dir} (${source})`, read: async (p) => (hidden.includes(p) ? undefined : folder.read(p)) };
 }
 
+/** The folder with its fp32 ONNX file rebuilt as the lean graph from the weights in it (and nothing else to load). */
+async function leanFromOnnx(dir: string): Promise<ModelSource> {
+  const folder = directorySource(dir);
+  let found: { path: string; bytes: Uint8Array } | undefined;
+  for (const p of ONNX_FILES.fp32) {
+    const bytes = await folder.read(p);
+    if (bytes && !found) found = { path: p, bytes };
+  }
+  if (!found) throw new Error(`${dir} has no fp32 ONNX file (${ONNX_FILES.fp32.join(', ')})`);
+  const config = JSON.parse(new TextDecoder().decode(await folder.read('config.json'))) as unknown;
+  const recovered = stateDictFromOnnx(found.bytes, config);
+  if (!recovered.ok) throw new Error(`${dir}: the weights of ${found.path} could not be recovered: ${recovered.reason}`);
+  const lean = buildOnnxFromCheckpointSync(config, recovered.tensors, dir, { lean: true }).bytes;
+  const path = found.path;
+  return { name: `${dir} (onnx-lean)`, read: async (p) => (p === path ? lean : WEIGHT_FILES.includes(p) ? undefined : folder.read(p)) };
+}
+
 function flat(rows: number[][], what: string, batch: number, seqLen: number): Int32Array {
   if (rows.length !== batch || rows.some((r) => r.length !== seqLen)) throw new Error(`${what} is not ${batch} x ${seqLen}`);
   return Int32Array.from(rows.flat());
@@ -62,7 +85,7 @@ function flat(rows: number[][], what: string, batch: number, seqLen: number): In
 
 export async function runFixture(dir: string, source: ReferenceSource): Promise<ReferenceResult> {
   const fixture = JSON.parse(await readFile(path.join(dir, 'expected.json'), 'utf8')) as ReferenceFixture;
-  const model = await LensModel.load(onlySource(dir, source), { numThreads: 1 });
+  const model = await LensModel.load(source === 'onnx-lean' ? await leanFromOnnx(dir) : onlySource(dir, source), { numThreads: 1 });
   try {
     if (!SOURCE_FILES[source].includes(model.onnxFile)) throw new Error(`${dir}: loaded ${model.onnxFile} when asked for ${source}`);
     let maxAbsDiff = 0;
@@ -82,7 +105,8 @@ export async function runFixture(dir: string, source: ReferenceSource): Promise<
         for (let i = 0; i < want.length; i++) maxAbsDiff = Math.max(maxAbsDiff, Math.abs(got[i] - want[i]));
       }
     }
-    return { fixture: path.basename(dir), source, architecture: fixture.model, cases: fixture.cases.length, maxAbsDiff };
+    const graph = source === 'onnx' ? 'as exported' : 'lean';
+    return { fixture: path.basename(dir), source, graph, architecture: fixture.model, cases: fixture.cases.length, maxAbsDiff };
   } finally {
     await model.release();
   }
@@ -105,7 +129,7 @@ export async function referenceFixtures(dataDir: string): Promise<string[]> {
 /** The weights a fixture folder has, as sources to load it from. */
 async function fixtureSources(dir: string): Promise<ReferenceSource[]> {
   const files = await readdir(dir);
-  return (['safetensors', 'pytorch', 'onnx'] as const).filter((s) => SOURCE_FILES[s].some((f) => files.includes(f.split('/')[0])));
+  return (['safetensors', 'pytorch', 'onnx', 'onnx-lean'] as const).filter((s) => SOURCE_FILES[s].some((f) => files.includes(f.split('/')[0])));
 }
 
 export interface RefusalResult {
@@ -163,7 +187,7 @@ export async function evalReference(dataDir: string, on: { result?: (r: Referenc
 }
 
 export function formatReferenceLine(r: ReferenceResult): string {
-  return `${r.fixture} ${r.source}: max abs diff ${r.maxAbsDiff.toExponential(1)}`;
+  return `${r.fixture} ${r.source} (${r.graph} graph): max abs diff ${r.maxAbsDiff.toExponential(1)}`;
 }
 
 export function formatRefusalLine(r: RefusalResult): string {
