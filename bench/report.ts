@@ -11,6 +11,7 @@ import { pdfGoalRows, pdfSection, type PdfSection } from './pdf-report.js';
 import { realPagesGoalRows, realPagesSection, type RealPagesSection } from './real-pages-report.js';
 import type { Stats } from './stats.js';
 import { webGpuSection, type WebGpuBench } from './webgpu.js';
+import { engineRun, graphOf, leanGoalRows, leanSection, type GraphNodes } from './lean-report.js';
 
 export interface PerWindowSection {
   loadMs?: number;
@@ -22,6 +23,10 @@ export interface VariantRun extends PerWindowSection {
   variant?: string;
   dtype?: string;
   threads: number;
+  /** the extension's engine: which graph (runs from before the lean graph have none: today's) */
+  graph?: 'today' | 'lean';
+  /** a second load with the runtime started: session creation (+ the vocabulary) */
+  reloadMs?: number;
 }
 
 export interface BrowserSection {
@@ -56,6 +61,8 @@ export interface BenchResults {
   /** PDFs in the Lens reader: a 50-page PDF read and indexed, warm questions on it (bench/browser/pdf.ts) */
   pdf?: PdfSection;
   int8?: { onnxBytes: number; fp32OnnxBytes: number; nodeWeb: PerWindowSection };
+  /** nodes of today's and the lean graph, fp32 and int8, before and after onnxruntime's optimisation */
+  graphNodes?: Record<string, GraphNodes>;
 }
 
 /** The large page QA sample (bench/browser/page-qa-sample.ts), as the browser section carries it. */
@@ -68,9 +75,9 @@ const mb = (b: number | undefined) => (b === undefined ? '–' : `${(b / 1e6).to
 const threadsText = (n: number) => `${n} thread${n === 1 ? '' : 's'}`;
 const isInt8 = (run: VariantRun) => run.variant === 'quantized' || run.dtype === 'q8';
 
-/** The extension's engine run (Chromium) for a precision and thread count. */
+/** The extension's engine run (Chromium) for a precision and thread count, on the graph the extension runs (lean). */
 function lensRun(r: BenchResults, int8: boolean, threads: number): VariantRun | undefined {
-  return r.browser?.extension?.runs?.find((x) => isInt8(x) === int8 && x.threads === threads);
+  return engineRun(r, 'lean', int8, threads) ?? engineRun(r, 'today', int8, threads);
 }
 
 /** Every per-window figure of the run; `chart` marks the ones the bar chart shows. */
@@ -82,13 +89,18 @@ function perWindowRows(results: BenchResults): Array<{ name: string; s: PerWindo
     ['2', 'onnxruntime-node (native), fp32, 2 threads', true],
     ['int8-1', 'onnxruntime-node (native), int8, 1 thread', false],
     ['int8-2', 'onnxruntime-node (native), int8, 2 threads', true],
+    ['lean-1', 'onnxruntime-node (native), lean fp32, 1 thread', false],
+    ['lean-2', 'onnxruntime-node (native), lean fp32, 2 threads', false],
+    ['lean-int8-1', 'onnxruntime-node (native), lean int8, 1 thread', false],
+    ['lean-int8-2', 'onnxruntime-node (native), lean int8, 2 threads', true],
   ] as const) {
     if (native[key]) rows.push({ name, s: native[key], chart });
   }
-  if (results.nodeWeb) rows.push({ name: 'onnxruntime-web in Node, fp32, 1 thread', s: results.nodeWeb, chart: false });
-  if (results.int8) rows.push({ name: 'onnxruntime-web in Node, int8, 1 thread', s: results.int8.nodeWeb, chart: false });
+  if (results.nodeWeb) rows.push({ name: 'onnxruntime-web in Node, lean fp32, 1 thread', s: results.nodeWeb, chart: false });
+  if (results.int8) rows.push({ name: 'onnxruntime-web in Node, lean int8, 1 thread', s: results.int8.nodeWeb, chart: false });
   for (const run of results.browser?.extension?.runs ?? []) {
-    rows.push({ name: `Lens in Chromium (extension), ${isInt8(run) ? 'int8' : 'fp32'}, ${threadsText(run.threads)}`, s: run, chart: run.threads === 2 || !isInt8(run) });
+    const graph = graphOf(run) === 'lean' ? 'lean ' : '';
+    rows.push({ name: `Lens in Chromium (extension), ${graph}${isInt8(run) ? 'int8' : 'fp32'}, ${threadsText(run.threads)}`, s: run, chart: run.threads === 2 });
   }
   for (const run of results.browser?.transformersJs?.runs ?? []) {
     rows.push({ name: `transformers.js in Chromium, ${isInt8(run) ? 'int8 (q8)' : 'fp32'}, ${threadsText(run.threads)}`, s: run, chart: true });
@@ -279,11 +291,13 @@ export function renderReport(r: BenchResults): string {
   lines.push(goalRow('first answer after the background starts (model cached)', ms(cold), '<= 2.5 s', cold === undefined ? undefined : cold <= 2500, cold === undefined ? '' : `${(cold / 2500).toFixed(2)}x the target`));
   lines.push(...pageQaSampleGoalRows(pageQaSampleOf(r), goalRow));
   lines.push(...firefoxGoalRows(r.firefox, goalRow));
+  lines.push(...leanGoalRows(r, goalRow));
   lines.push('');
 
   const limits = limitsSection(r);
   if (limits.length) lines.push('## What limits it', '', ...limits, '');
 
+  lines.push(...leanSection(r));
   lines.push('## Per-window latency', '', '![per-window latency](performance-chart.svg)', '');
   lines.push('| runtime | load | 128 tokens | 256 tokens | 384 tokens | 4 x 384, batched |', '|---|---|---|---|---|---|');
   for (const { name, s } of rows) {
@@ -336,7 +350,7 @@ export function renderReport(r: BenchResults): string {
   if (r.int8) {
     const q = r.int8.nodeWeb.perWindow;
     const f = r.nodeWeb?.perWindow;
-    lines.push('## int8 (dynamic quantization, MatMulInteger)', '');
+    lines.push('## int8 (dynamic quantization; the lean graph: MatMulIntegerToFloat, QAttention)', '');
     lines.push(`\`lens model quantize\`: ONNX ${mb(r.int8.fp32OnnxBytes)} -> ${mb(r.int8.onnxBytes)}. Same runtime (onnxruntime-web wasm in Node, 1 thread), same run:`, '');
     lines.push('| variant | 128 tokens | 256 tokens | 384 tokens | 4 x 384 |', '|---|---|---|---|---|');
     const cell = (s: Record<string, Stats> | undefined, k: string) => ms(s?.[k]?.median);

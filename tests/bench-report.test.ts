@@ -71,3 +71,32 @@ test('the PDF section: the method note, each step\'s row, the verdicts, and when
   assert.match(row(merged, '| 50-page text PDF read and indexed'), /\(median, measured 2026-12-09\)/);
   assert.ok(merged.includes('Measured on 2026-12-09 in a run of this section alone (`BENCH_ONLY=pdf BENCH_MERGE=…`) on 2 x Test CPU'));
 });
+
+// The lean graph (issue 19): the goal rows compare today's and the lean graph's runs of the same run, each judged.
+test('the lean graph goals: node share, per-window and session-creation ratios, browser / native on the fastest native graph', () => {
+  const base: BenchResults = { date: '2026-12-08T00:00:00Z', quick: false, machine: { cpus: 2, cpuModel: 'x', node: 'v20' }, config: { trials: 3, warmupMs: 1000, articles: [0] } };
+  const window = (ms384: number) => ({ '128': spreadOf(ms384 / 3, 3), '384': spreadOf(ms384, 3) });
+  const nodes = (optimized: number) => ({ nodes: optimized * 2, optimized, ops: { Gemm: optimized } });
+  const results: BenchResults = {
+    ...base,
+    graphNodes: { 'today int8': nodes(1354), 'lean int8': nodes(400) },
+    native: { 'int8-2': { perWindow: window(150) }, 'lean-int8-2': { perWindow: window(120) } },
+    browser: {
+      extension: {
+        perWindow: window(300),
+        runs: [
+          { variant: 'quantized', graph: 'today', threads: 2, loadMs: 2000, reloadMs: 1000, perWindow: window(480) },
+          { variant: 'quantized', graph: 'lean', threads: 2, loadMs: 800, reloadMs: 300, perWindow: window(400) },
+        ],
+      },
+    },
+  };
+  const md = renderReport(results);
+  assert.match(row(md, '| graph nodes after onnxruntime\'s optimisation, int8'), /\| 400 \/ 1,354 \(0\.30x\) \| <= 1\/3 \| met \|$/);
+  assert.match(row(md, '| per-window latency, int8, Chromium, 2 threads, 384 tokens: today / lean'), /\| 1\.20x \(480 ms -> 400 ms\) \| >= 1\.3x \| missed \(0\.92x of the target ratio\) \|$/);
+  assert.match(row(md, '| session creation, int8, Chromium'), /\| 3\.33x \(1\.00 s -> 300 ms\) \| >= 2x \| met \|$/);
+  assert.match(row(md, '| per-window latency, browser (lean int8, 2 threads) / native'), /\| 3\.33x \| <= 2\.5x \| missed \(1\.33x over\) \|$/, 'against the fastest native run (lean int8, 120 ms)');
+  assert.match(row(md, '| Lens in Chromium (extension), lean int8, 2 threads'), /400 ms/);
+  assert.match(md, /## The lean graph[\s\S]*\| lean int8 \| 800 \| 400 \| 300 ms \|/);
+  assert.doesNotMatch(renderReport(base), /The lean graph|graph nodes after/, 'a run without the lean graph has no such rows');
+});

@@ -8,7 +8,7 @@
 //   - transformers.js (tjs.html): the same measurements, and its question-answering pipeline on the same pages.
 // Knobs for investigating: BENCH_COLD=N cold asks, BENCH_THREADS=1|auto|2..4 ('lens.threads': where the
 // extension runs inference), BENCH_DEBUG=1 prints the service worker's console.
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
@@ -53,6 +53,8 @@ export interface BrowserBenchOptions extends PageQaBenchOptions {
   timeCheckpointInstall?: boolean;
   /** the same model quantized (onnx/model_quantized.onnx, `lens model quantize`): the engine page's and transformers.js's int8 runs */
   int8Dir?: string;
+  /** the lean graph of the same weights, fp32 and int8 (`lens model make --graph lean`): the engine page's lean runs */
+  leanDirs?: { fp32: string; int8: string };
   /** skip the transformers.js page */
   skipTjs?: boolean;
   /** warm page QA under other extension settings (default: inference in the service worker) */
@@ -81,9 +83,26 @@ export type BrowserPageQa = {
 /** One engine-page run: the extension's engine in an extension page at a thread count, on fp32 or int8. */
 export interface EngineRun {
   variant: 'fp32' | 'quantized';
+  /** the graph the ONNX file holds: today's (exported) or the lean one */
+  graph: 'today' | 'lean';
   threads: number;
   loadMs: number;
+  /** a second load, the runtime started: session creation (+ the vocabulary) */
+  reloadMs: number;
   perWindow: Record<string, Stats>;
+}
+
+/** Where the engine page finds the lean graph's files on the local hub (not a registry model: only the engine page reads it). */
+const LEAN_BENCH_PATH = 'lens-bench/mobilebert-qa-lean/resolve/main';
+
+function linkLeanTree(hubDir: string, leanDirs: { fp32: string; int8: string }): void {
+  const base = join(hubDir, LEAN_BENCH_PATH);
+  mkdirSync(join(base, 'onnx'), { recursive: true });
+  for (const f of ['config.json', 'vocab.txt', 'tokenizer_config.json', 'special_tokens_map.json']) {
+    if (existsSync(join(leanDirs.fp32, f))) symlinkSync(resolve(join(leanDirs.fp32, f)), join(base, f));
+  }
+  symlinkSync(resolve(join(leanDirs.fp32, 'onnx', 'model.onnx')), join(base, 'onnx', 'model.onnx'));
+  symlinkSync(resolve(join(leanDirs.int8, 'onnx', 'model_quantized.onnx')), join(base, 'onnx', 'model_quantized.onnx'));
 }
 
 /** One transformers.js per-window run. */
@@ -201,6 +220,7 @@ export async function benchBrowser(options: BrowserBenchOptions): Promise<Browse
   // the hub tree first: the bench build's registry pins its files (the release registry pins the real upstream ones)
   const hubDir = join(ROOT, '.tmp', 'bench', 'hub');
   makeHubTree(modelDir, hubDir, options.int8Dir, options.timeCheckpointInstall ? await checkpointRepo(log) : undefined);
+  if (options.leanDirs) linkLeanTree(hubDir, options.leanDirs);
   const registryFile = `${outDir}.registry.json`;
   const registryText = await pinnedRegistryText(hubDir);
   const samePins = existsSync(registryFile) && readFileSync(registryFile, 'utf8') === registryText;
@@ -314,16 +334,22 @@ export async function benchBrowser(options: BrowserBenchOptions): Promise<Browse
     const seqLens = [128, 256, 384];
     const engineRuns: EngineRun[] = [];
     let engine: EngineBenchResult | undefined;
+    const graphs = options.leanDirs ? (['today', 'lean'] as const) : (['today'] as const);
     for (const variant of haveInt8 ? (['fp32', 'quantized'] as const) : (['fp32'] as const)) {
       for (const threads of [1, 2]) {
-        const enginePage = await lens.openExtensionPage('bench/browser/bench.html');
-        await enginePage.waitForFunction(() => typeof (globalThis as BenchPageGlobals).__benchRun === 'function');
-        log(`engine page, ${variant}, ${threads} thread(s)...`);
-        const engineOpts: EngineBenchOptions = { modelUrl: hubModelUrl, trials: options.trials, warmupMs: Math.min(options.warmupMs, 10_000), threads, seqLens, variant };
-        const r = await enginePage.evaluate((o) => (globalThis as BenchPageGlobals).__benchRun!(o), engineOpts);
-        await enginePage.close();
-        engine ??= r;
-        engineRuns.push({ variant, threads, loadMs: r.loadMs.first, perWindow: r.perWindowMs });
+        // today's and the lean graph one after the other at each setting, so drift hits both alike
+        for (const graph of graphs) {
+          const enginePage = await lens.openExtensionPage('bench/browser/bench.html');
+          await enginePage.waitForFunction(() => typeof (globalThis as BenchPageGlobals).__benchRun === 'function');
+          log(`engine page, ${graph} graph, ${variant}, ${threads} thread(s)...`);
+          const modelUrl = graph === 'lean' ? `${server.hubUrl}/${LEAN_BENCH_PATH}/` : hubModelUrl;
+          const engineOpts: EngineBenchOptions = { modelUrl, trials: options.trials, warmupMs: Math.min(options.warmupMs, 10_000), threads, seqLens, variant };
+          const r = await enginePage.evaluate((o) => (globalThis as BenchPageGlobals).__benchRun!(o), engineOpts);
+          await enginePage.close();
+          // the report's engine details (memory, files) are the graph the extension runs: the lean one where measured
+          if (graph === graphs.at(-1)) engine ??= r;
+          engineRuns.push({ variant, graph, threads, loadMs: r.loadMs.first, reloadMs: r.loadMs.second, perWindow: r.perWindowMs });
+        }
       }
     }
     if (!engine) throw new Error('internal: no engine run');
