@@ -1,8 +1,8 @@
 /**
  * The lean inference graph: the same function as the graphs of mobilebert.ts / bert.ts (transformers' modules, module
- * for module), rebuilt for onnxruntime's WebAssembly CPU kernels with fewer, larger nodes. Selected by
- * GraphVariant.lean (buildGraph, buildGraphAsync, buildOnnxFromCheckpoint*); with it off the export-shaped graphs are
- * built byte for byte as before.
+ * for module), rebuilt for onnxruntime's WebAssembly CPU kernels with fewer, larger nodes. The default of every build
+ * (GraphVariant.lean: buildGraph, buildGraphAsync, buildOnnxFromCheckpoint*); lean: false builds the export-shaped
+ * graphs byte for byte as before. int8: src/engine/quantize.ts (Gemm -> MatMulIntegerToFloat, Attention -> QAttention).
  *
  * DESIGN NOTE
  *
