@@ -43,9 +43,10 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 /** Metadata key written into quantized models (and checked to refuse quantizing twice). */
 export const QUANTIZATION_METADATA_KEY = 'lens.quantization';
 /** Ops whose presence means the graph is already quantized. */
-const QUANTIZED_OPS = new Set([
-  'MatMulInteger', 'DynamicQuantizeLinear', 'DynamicQuantizeMatMul', 'MatMulIntegerToFloat', 'QLinearMatMul',
-  'QuantizeLinear', 'DequantizeLinear', 'ConvInteger', 'QLinearConv', 'MatMulNBits', 'QAttention', 'QGemm',
+export const QUANTIZED_OPS: ReadonlySet<string> = new Set([
+  'MatMulInteger', 'DynamicQuantizeLinear', 'DynamicQuantizeMatMul', 'MatMulIntegerToFloat', 'QLinearMatMul', 'QuantizeLinear',
+  'DequantizeLinear', 'ConvInteger', 'QLinearConv', 'MatMulNBits', 'QAttention', 'QGemm', 'QEmbedLayerNormalization',
+  'GatherBlockQuantized', 'MatMulFpQ4', 'QOrderedMatMul',
 ]);
 /** DynamicQuantizeLinear needs opset 11. */
 const MIN_OPSET = 11;

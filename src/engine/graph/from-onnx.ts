@@ -23,6 +23,7 @@ import onnxPkg from 'onnx-proto';
 import type * as OnnxTypes from 'onnx-proto';
 
 import type { CheckpointDtype, CheckpointTensorInfo, CheckpointTensors } from '../checkpoint-tensors.js';
+import { QUANTIZATION_METADATA_KEY, QUANTIZED_OPS } from '../quantize.js';
 import { halfTable } from '../safetensors.js';
 import { bertGraph } from './bert.js';
 import { expectedTensors, parseModelSpec, type ModelSpec, type TensorSpec } from './index.js';
@@ -51,13 +52,6 @@ export type StateDictRecovery =
     }
   | { ok: false; reason: string };
 
-/** Ops that mean the weights are stored quantized (onnxruntime's quantizers, Lens's quantize.ts, MatMulNBits). */
-const QUANTIZED_OPS = new Set([
-  'MatMulInteger', 'DynamicQuantizeLinear', 'DynamicQuantizeMatMul', 'MatMulIntegerToFloat', 'QLinearMatMul', 'QuantizeLinear',
-  'DequantizeLinear', 'ConvInteger', 'QLinearConv', 'MatMulNBits', 'QAttention', 'QGemm', 'QEmbedLayerNormalization',
-  'GatherBlockQuantized', 'MatMulFpQ4', 'QOrderedMatMul',
-]);
-const QUANTIZATION_METADATA_KEY = 'lens.quantization';
 /** Nodes that pass a weight through unchanged on its way to the op that uses it. */
 const PASS_THROUGH = new Set(['Identity', 'Cast']);
 /** Float element types a weight may be stored in (widened or narrowed to float32, as the checkpoint readers do). */
