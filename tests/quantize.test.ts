@@ -485,4 +485,20 @@ describe('full-size MobileBERT QA, quantized', () => {
       assert.ok(d.mean < 0.05 * d.std);
     });
   });
+
+  // issue 19: the lean graph's int8 against today's int8, same weights, on the golden windows
+  test('lean int8 vs today\'s int8 and vs lean fp32 on 50 SQuAD windows', { skip: reason }, async () => {
+    const today = await makeAndQuantize('full-today', 'mobilebert', { kind: 'qa' }, 42, 'exported');
+    const lean = await makeAndQuantize('full-lean', 'mobilebert', { kind: 'qa' }, 42, 'lean');
+    await withModels([today.int8, lean.int8, lean.fp32], async ([todayInt8, leanInt8, leanFp32]) => {
+      const inputs = await squadWindows(50, 216);
+      for (const [label, d] of [
+        ['lean int8 vs today\'s int8', await compareQa(todayInt8, leanInt8, inputs)],
+        ['lean int8 vs lean fp32', await compareQa(leanFp32, leanInt8, inputs)],
+      ] as const) {
+        console.log(`# full-size QA ${label} on ${inputs.length} SQuAD windows: ${d.summary('start/end logits')}`);
+        assert.ok(d.mean < 0.05 * d.std, `${label}: mean |diff| ${d.mean} vs logit std ${d.std}`);
+      }
+    });
+  });
 });
