@@ -74,6 +74,9 @@ describe('the extension in Firefox ESR', { skip }, () => {
     assert.equal(record.int8Error, undefined, `the int8 step did not fail (${record.int8Error})`);
     const int8 = record.files.find((f) => f.path === 'onnx/model_quantized.onnx');
     assert.equal(int8?.derived, 'int8', `the record lists the int8 file made on the device: ${JSON.stringify(record.files)}`);
+    const lean = record.files.find((f) => f.path === 'onnx/model.onnx');
+    assert.equal(lean?.derived, 'onnx', `the downloaded model.onnx was rebuilt as the lean graph in the event page: ${JSON.stringify(record.files)}`);
+    assert.ok(!record.files.some((f) => f.path === 'model.onnx'), 'in its place');
     assert.equal(record.bytes, record.files.reduce((sum, f) => sum + f.size, 0));
 
     const question = readFileSync(join(SQUAD_DIR, 'questions.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { question: string; article: number }).find((q) => q.article === 3)?.question ?? 'what is this about?';
