@@ -395,6 +395,15 @@ describe('tiny MobileBERT QA, lean graph, quantized', () => {
   });
 });
 
+// A compact BERT's bytes are mostly its word table: the lean graph keeps it a plain Gather so it is stored int8 too.
+test('lean BERT (bert-tiny QA): word and token-type tables int8, the file about 4x smaller, and it loads', async () => {
+  const made = await makeAndQuantize('lean-bert', 'bert-tiny', { kind: 'qa' }, 5, 'lean');
+  assert.equal(made.report.gathers, 2, 'word and token type tables (positions are a Slice of their table)');
+  const ratio = made.report.onnxBytesBefore / made.report.onnxBytesAfter;
+  assert.ok(ratio > 3.5, `ONNX ${made.report.onnxBytesBefore} -> ${made.report.onnxBytesAfter} bytes (${ratio.toFixed(2)}x)`);
+  await withModels([made.int8], async ([int8]) => assert.equal(int8.task, 'qa'));
+});
+
 describe('tiny MobileBERT classifier, quantized', () => {
   test('loads, keeps the Gemm head float, and agrees with fp32 on real sentences', async () => {
     const made = await makeAndQuantize('cls', 'tiny', { kind: 'classify', labels: ['negative', 'neutral', 'positive'] });

@@ -35,7 +35,8 @@
  *    position rows are a Slice of the table (no id Gather).
  *  - MobileBERT with normalization_type layer_norm: SkipLayerNormalization (residual + bias + LayerNorm in one node)
  *    and LayerNormalization (opset 17); query/key and value on different tensors go through MultiHeadAttention.
- * BERT: 3-D stream; EmbedLayerNormalization (word + position + token type + LayerNorm), Attention, MatMul +
+ * BERT: 3-D stream; embeddings as Gathers + one SkipLayerNormalization (not EmbedLayerNormalization, whose word table
+ *   quantize.ts could not store int8), Attention, MatMul +
  *   SkipLayerNormalization after the attention and the feed-forward, MatMul + BiasGelu (erf gelu) or FastGelu (tanh
  *   forms): 7 nodes a layer.
  *
@@ -43,7 +44,7 @@
  * MultiHeadAttention, SkipLayerNormalization (2-D and 3-D), SkipSimplifiedLayerNormalization, EmbedLayerNormalization,
  * LayerNormalization (opset 17), Gelu, BiasGelu, FastGelu, QuickGelu, FusedMatMul, FusedGemm, MatMulIntegerToFloat,
  * DynamicQuantizeMatMul, QAttention, QGemm, MatMulNBits; none for BiasAdd. Used: Attention, MultiHeadAttention,
- * SkipLayerNormalization, EmbedLayerNormalization, BiasGelu, FastGelu, QuickGelu.
+ * SkipLayerNormalization, BiasGelu, FastGelu, QuickGelu.
  *
  * Measured (bench/lean-graph.ts, full-size MobileBERT QA, random weights, onnxruntime-web 1.30 in Node, 1 thread,
  * the two graphs interleaved, this 2-core shared machine, 2026-12-07), fp32:
@@ -542,23 +543,17 @@ export function* leanBertGraph(b: GraphBuilder, spec: BertSpec): Generator<void,
   const m = new Lean(b, x, false);
   const p = 'bert.embeddings';
   const H = cfg.hiddenSize;
-  // word + position (0..S-1) + token type, then LayerNorm: one EmbedLayerNormalization (int32 ids)
-  const table = (name: string, rows: number, init: 'normal' | { normalWithZeroRow: number }) => b.param(`${p}.${name}.weight`, [rows, H], init);
-  const embedded = b.contribN(
-    'EmbedLayerNormalization',
-    p,
-    [
-      b.op('Cast', 'input_ids', [x.inputIds], { to: INT32 }),
-      b.op('Cast', 'token_type_ids', [x.tokenTypeIds], { to: INT32 }),
-      table('word_embeddings', cfg.vocabSize, { normalWithZeroRow: cfg.padTokenId }),
-      table('position_embeddings', cfg.maxPositionEmbeddings, 'normal'),
-      table('token_type_embeddings', cfg.typeVocabSize, 'normal'),
-      b.param(`${p}.LayerNorm.weight`, [H], 'ones'),
-      b.param(`${p}.LayerNorm.bias`, [H], 'zeros'),
-    ],
-    { epsilon: { float: cfg.layerNormEps } },
-    [undefined, undefined],
-  )[0];
+  // word + (position 0..S-1 + token type), then LayerNorm: SkipLayerNormalization. Not EmbedLayerNormalization: the
+  // word table (most of a compact BERT's bytes) must stay a plain Gather, which quantize.ts stores int8
+  const words = L.embedding(b, `${p}.word_embeddings`, x.inputIds, cfg.vocabSize, H, cfg.padTokenId);
+  const positionTable = b.param(`${p}.position_embeddings.weight`, [cfg.maxPositionEmbeddings, H], 'normal');
+  const seqLen = b.op('Gather', `${p}.seq_length`, [m.idsShape(), b.constInt64([1])], { axis: 0 });
+  const positions = b.op('Slice', `${p}.position_embeddings`, [positionTable, b.constInt64([0]), seqLen, b.constInt64([0])]);
+  const tokenTypes = L.embedding(b, `${p}.token_type_embeddings`, x.tokenTypeIds, cfg.typeVocabSize, H);
+  const positionAndType = b.op('Add', p, [tokenTypes, positions]);
+  const gamma = b.param(`${p}.LayerNorm.weight`, [H], 'ones');
+  const beta = b.param(`${p}.LayerNorm.bias`, [H], 'zeros');
+  const embedded = b.contrib('SkipLayerNormalization', `${p}.LayerNorm`, [words, positionAndType, gamma, beta], { epsilon: { float: cfg.layerNormEps } });
   let h = plain(embedded, H);
   for (let i = 0; i < cfg.numHiddenLayers; i++) {
     yield;
