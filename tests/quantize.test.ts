@@ -15,7 +15,7 @@ import type * as OnnxTypes from 'onnx-proto';
 import { loadModelDir } from '../src/modelgen/model-dir.js';
 import type { LensModel } from '../src/engine/model.js';
 import type { GoldenWindow } from '../src/eval/windows.js';
-import type { Arch, ModelTask } from '../src/modelgen/mobilebert-config.js';
+import type { ModelTask } from '../src/modelgen/mobilebert-config.js';
 import { makeModelFolder } from '../src/modelgen/model-folder.js';
 import type { GraphKind } from '../src/engine/graph/index.js';
 import { QUANTIZATION_METADATA_KEY, quantizeOnnx, quantizeOnnxAsync, quantizeSymmetricInt8, type QuantizeProgress } from '../src/engine/quantize.js';
@@ -210,7 +210,7 @@ interface Made {
   report: QuantizeFolderReport;
 }
 
-async function makeAndQuantize(name: string, arch: Arch, task: ModelTask, seed = 5, graph: GraphKind = 'exported'): Promise<Made> {
+async function makeAndQuantize(name: string, arch: string, task: ModelTask, seed = 5, graph: GraphKind = 'exported'): Promise<Made> {
   const fp32 = path.join(tmp, `${name}-fp32`);
   const int8 = path.join(tmp, `${name}-int8`);
   await makeModelFolder({ arch, task, outDir: fp32, seed, graph });
