@@ -11,6 +11,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, defineConfig, type Plugin } from 'vite';
 import { BUILT_ONNX_PATH, checkModelFolder, isCheckpointFile, modelFolderFiles } from './src/shared/model-files.js';
+import { SESSION_WORKER_PATH } from './src/workers/session-protocol.js';
 
 type Browser = 'chrome' | 'firefox';
 
@@ -100,6 +101,49 @@ function contentScripts(outDir: string, browser: Browser, define: Record<string,
       if (exposed.length > 0) throw new Error(`the ${browser} manifest lists web_accessible_resources (${JSON.stringify(exposed)}): a page could fetch them and detect that Lens is installed`);
       delete manifest.web_accessible_resources;
       writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+    },
+  };
+}
+
+/**
+ * Firefox only: the session worker (src/workers/session-worker.ts; Firefox runs the model in dedicated Web Workers,
+ * see src/background/session-workers.ts) as an ES module at a fixed path, built apart like the content scripts: it
+ * shares no chunk with extension code (webextension-polyfill throws in a worker), and Chrome's package does not get
+ * it. Its onnxruntime-web finds the same .wasm file in assets/ (same content, same name).
+ */
+function sessionWorker(outDir: string, browser: Browser, define: Record<string, string>, alias: Array<{ find: RegExp; replacement: string }>): Plugin {
+  return {
+    name: 'lens-session-worker',
+    apply: 'build',
+    async closeBundle() {
+      if (browser !== 'firefox') return;
+      await build({
+        configFile: false,
+        logLevel: 'warn',
+        publicDir: false,
+        define,
+        resolve: { alias },
+        build: {
+          outDir,
+          emptyOutDir: false,
+          copyPublicDir: false,
+          target: 'es2022',
+          minify: false,
+          sourcemap: false,
+          chunkSizeWarningLimit: 20000,
+          rollupOptions: {
+            input: resolve(import.meta.dirname, 'src/workers/session-worker.ts'),
+            // onnxruntime-web in a chunk of its own, as in the extension's build (assets/ort-*.js)
+            output: {
+              format: 'es',
+              entryFileNames: SESSION_WORKER_PATH,
+              chunkFileNames: 'assets/[name]-[hash].js',
+              assetFileNames: 'assets/[name]-[hash][extname]',
+              codeSplitting: { groups: [{ name: 'ort', test: /[\\/]node_modules[\\/]onnxruntime-web[\\/]/ }] },
+            },
+          },
+        },
+      });
     },
   };
 }
@@ -233,6 +277,6 @@ export default defineConfig(({ mode }) => {
         },
       },
     },
-    plugins: [crx({ manifest: manifestFor(browser), browser }), contentScripts(outDir, browser, define, alias), bundleModels(outDir), pdfjsAssets(outDir)],
+    plugins: [crx({ manifest: manifestFor(browser), browser }), contentScripts(outDir, browser, define, alias), sessionWorker(outDir, browser, define, alias), bundleModels(outDir), pdfjsAssets(outDir)],
   };
 });

@@ -9,9 +9,11 @@
 //     timeout (extensions.background.idle.timeout, 30 s by default) is lowered for the bench so that each cold
 //     ask waits seconds, not half a minute; the suspension is checked (the background's window is gone from
 //     extension.getViews()) and the cold reply must have reported a model load.
-// It also records what the event page has for WebAssembly threads (crossOriginIsolated, SharedArrayBuffer).
+// It also records what the event page has for WebAssembly threads (crossOriginIsolated, SharedArrayBuffer), and
+// where the model runs: by default in session workers (src/background/session-workers.ts), compared in the same run
+// with one session in the event page ('lens.threads' = '1'), block by block in turn, with Firefox's memory each way.
 // Run alone: node --import tsx bench/browser/firefox.ts [modelDir] (BENCH_QUICK=1: few trials, 2 articles).
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'puppeteer-core';
@@ -22,7 +24,7 @@ import { pinnedRegistryText, viteBuild } from '../../tests/e2e/harness/build.js'
 import { launchFirefox, type LensFirefox } from '../../tests/e2e/harness/firefox.js';
 import { startTestServer, type TestServer } from '../../tests/e2e/harness/server.js';
 import { SQUAD_DIR } from '../../tests/helpers/shared-data.js';
-import type { FirefoxSection, FirefoxThreads } from '../firefox-report.js';
+import type { FirefoxSection, FirefoxSessions, FirefoxThreads } from '../firefox-report.js';
 import { makeHubTree, QA_MODEL_ID, warmAsks } from './extension-setup.js';
 import { drawQuestions, sampleSeed, sampleWarmQuestions } from './page-qa-sample.js';
 import type { AskReplyLite, AskSample, PageQaBenchOptions } from './types.js';
@@ -39,6 +41,8 @@ const IDLE_TIMEOUT_MS = 20_000;
 export interface FirefoxBenchOptions extends PageQaBenchOptions {
   /** warm questions of the large sample, drawn as Chromium's (page-qa-sample.ts); 0: none (default: BENCH_PAGEQA_WARM or 200) */
   sampleQuestions?: number;
+  /** rounds of the in-turn comparison of the session workers with one session in the event page (default 3; 0: none) */
+  compareRounds?: number;
 }
 
 type Envelope<T> = { ok: true; value: T } | { ok: false; error: string };
@@ -51,8 +55,15 @@ interface PageBrowser {
       onMessage: { addListener(f: (m: unknown) => void): void; removeListener(f: (m: unknown) => void): void };
     };
     tabs: { query(q: object): Promise<Array<{ id?: number; url?: string }>> };
-    extension: { getViews(): Array<{ location: { pathname: string }; crossOriginIsolated?: boolean; SharedArrayBuffer?: unknown; Worker: new (u: string) => { postMessage(m: unknown): void; terminate(): void }; WebAssembly: { Memory: new (d: { initial: number; maximum: number; shared: boolean }) => unknown } }> };
+    storage: { local: { get(key: string): Promise<Record<string, unknown>>; set(items: object): Promise<void>; remove(key: string): Promise<void> } };
+    extension: { getViews(): Array<{ location: { pathname: string }; lensInference?: { sessionWorkers(): WorkersStatus }; lens?: { onnxFiles(): Promise<Record<string, string>> }; crossOriginIsolated?: boolean; SharedArrayBuffer?: unknown; Worker: new (u: string) => { postMessage(m: unknown): void; terminate(): void }; WebAssembly: { Memory: new (d: { initial: number; maximum: number; shared: boolean }) => unknown } }> };
   };
+}
+
+/** The event page's diagnostic of its session workers (src/background/inference.ts). */
+interface WorkersStatus {
+  fallbackReason: string | undefined;
+  stats: { workers: number; alive: number; rowsPerWorker: number[]; runsPerWorker: number[]; heapBytesPerWorker: number[] } | undefined;
 }
 
 /** What the asker page keeps (set by watchProgress). */
@@ -120,6 +131,70 @@ async function backgroundThreads(page: Page): Promise<FirefoxThreads> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The event page's session workers, read through its window (null: it is not running). */
+const workersStatus = (page: Page) =>
+  page.evaluate(() => {
+    const bg = (globalThis as unknown as PageBrowser).browser.extension.getViews().find((w) => w.location.pathname.includes('background'));
+    return bg?.lensInference?.sessionWorkers() ?? null;
+  });
+
+/** The size of the ONNX file the event page loaded for the QA model (from the model store's record), or 0. */
+const loadedOnnxBytes = (page: Page) =>
+  page.evaluate(async (modelId: string) => {
+    const g = globalThis as unknown as PageBrowser;
+    const bg = g.browser.extension.getViews().find((w) => w.location.pathname.includes('background'));
+    const path = (await bg?.lens?.onnxFiles())?.[modelId];
+    const models = (await g.browser.storage.local.get('installedModels')).installedModels as Record<string, { files: Array<{ path: string; size: number }> }> | undefined;
+    return models?.[modelId]?.files.find((f) => f.path === path)?.size ?? 0;
+  }, QA_MODEL_ID);
+
+/** Firefox's PSS after a pause (memory of what was just released is returned), the median of 5 readings 1 s apart. */
+async function settledPss(rootPid: number | undefined): Promise<number | undefined> {
+  const readings: number[] = [];
+  await sleep(2000);
+  for (let i = 0; i < 5; i++) {
+    const bytes = firefoxPssBytes(rootPid);
+    if (bytes === undefined) return undefined;
+    readings.push(bytes);
+    await sleep(1000);
+  }
+  return readings.sort((a, b) => a - b)[2];
+}
+
+/**
+ * The memory Firefox uses: the sum of PSS (proportional set size: shared pages split between their processes) over
+ * the browser process and its descendants, from /proc (Linux). Undefined elsewhere.
+ */
+function firefoxPssBytes(rootPid: number | undefined): number | undefined {
+  if (rootPid === undefined || !existsSync('/proc/self/smaps_rollup')) return undefined;
+  const parents = new Map<number, number>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      // the parent pid is the 2nd field after the command's closing parenthesis
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      parents.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  const inTree = (pid: number): boolean => {
+    for (let p: number | undefined = pid, hops = 0; p !== undefined && p > 1 && hops < 64; p = parents.get(p), hops++) if (p === rootPid) return true;
+    return false;
+  };
+  let total = 0;
+  for (const pid of parents.keys()) {
+    if (!inTree(pid)) continue;
+    try {
+      const kb = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+      if (kb) total += Number(kb[1]) * 1024;
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return total;
+}
+
 export async function benchFirefox(options: FirefoxBenchOptions): Promise<FirefoxSection> {
   const log = options.log ?? ((s: string) => process.stderr.write(`${s}\n`));
   const outDir = resolve(options.outDir ?? join(ROOT, '.tmp', 'bench', 'ext-firefox'));
@@ -180,8 +255,7 @@ export async function benchFirefox(options: FirefoxBenchOptions): Promise<Firefo
     };
 
     // cold: wait for Firefox to suspend the idle event page, then ask
-    const cold: Array<AskSample & { phases: string[] }> = [];
-    for (let i = 0; i < coldTrials; i++) {
+    const untilSuspended = async () => {
       const deadline = Date.now() + IDLE_TIMEOUT_MS * 4 + 30_000;
       while (await backgroundRunning(asker)) {
         if (Date.now() > deadline) throw new Error(`Firefox did not suspend the event page within ${IDLE_TIMEOUT_MS * 4 + 30_000} ms of idleness`);
@@ -190,6 +264,10 @@ export async function benchFirefox(options: FirefoxBenchOptions): Promise<Firefo
       // the window leaves getViews() as the suspension begins; asking at that moment can meet a background that
       // is neither running nor stopped ("Receiving end does not exist"): let the suspension finish
       await sleep(1000);
+    };
+    const cold: Array<AskSample & { phases: string[] }> = [];
+    for (let i = 0; i < coldTrials; i++) {
+      await untilSuspended();
       const sample = await ask(items[i % items.length]);
       if (!sample.phases.includes('load')) throw new Error(`cold ask ${i + 1}: the background reported no model load (phases ${sample.phases.join(', ')}): it was not a cold start`);
       cold.push(sample);
@@ -202,6 +280,9 @@ export async function benchFirefox(options: FirefoxBenchOptions): Promise<Firefo
     const { warmup, samples } = await warmAsks(items, ask, options, log);
     if (samples.some((x) => x.phases.includes('load'))) throw new Error('a warm ask reloaded the model: the event page was suspended between asks');
     const warm: AskSample[] = samples.map(({ phases: _, ...sample }) => sample);
+    const status = await workersStatus(asker);
+    if (status?.fallbackReason) log(`the session workers were not used: ${status.fallbackReason}`);
+    else log(`session workers: ${status?.stats?.workers ?? 0}, rows run by each: ${status?.stats?.rowsPerWorker.join(' / ') ?? '–'}`);
 
     // the large sample: Chromium's 200 warm questions from all 48 articles (same seed), a tab per article, opened
     // for its questions and closed after them (the first question on a page also prepares it)
@@ -220,8 +301,71 @@ export async function benchFirefox(options: FirefoxBenchOptions): Promise<Firefo
       await page.close();
       if (sampleAsks.length % 40 < questions.length) log(`sample ${sampleAsks.length}/${sampleN}: median so far ${stats(sampleAsks.map((x) => x.ms)).median.toFixed(0)} ms`);
     }
+    // the session workers against one session in the event page ('lens.threads' = '1'), block by block in turn (the
+    // machine's load drifts); each switch loads the model again, so each block has its own warm-up, as long as the
+    // first one's (Firefox optimises the WebAssembly code of a fresh runtime over the first several seconds)
+    let sessions: FirefoxSessions | undefined;
+    const rounds = options.compareRounds ?? 3;
+    const workers = status?.stats?.workers ?? 0;
+    if (rounds > 0 && workers > 1 && !status?.fallbackReason) {
+      const pid = browser.browser.process()?.pid;
+      const onnxBytes = await loadedOnnxBytes(asker);
+      const times: Record<'page' | 'workers', number[]> = { page: [], workers: [] };
+      let pageBytes: number | undefined;
+      let workersBytes: number | undefined;
+      let heapBytesPerWorker: number[] = [];
+      const setThreads = (value: string | undefined) =>
+        asker.evaluate(async (v: string | null) => {
+          const local = (globalThis as unknown as PageBrowser).browser.storage.local;
+          await (v === null ? local.remove('lens.threads') : local.set({ 'lens.threads': v }));
+        }, value ?? null);
+      try {
+        for (let round = 0; round < rounds; round++) {
+          for (const kind of ['page', 'workers'] as const) {
+            await setThreads(kind === 'page' ? '1' : undefined);
+            const t = performance.now();
+            let asks = 0;
+            while (asks < 3 || performance.now() - t < options.warmupMs) await ask(items[asks++ % items.length]);
+            for (let i = 0; i < 2; i++) {
+              for (const item of items) {
+                const sample = await ask(item);
+                if (sample.phases.includes('load')) throw new Error(`a warm ask (${kind}) reloaded the model`);
+                times[kind].push(sample.ms);
+              }
+            }
+            log(`round ${round + 1}, ${kind === 'page' ? 'one session in the event page' : `${workers} session workers`}: median ${stats(times[kind].slice(-2 * items.length)).median.toFixed(0)} ms (after ${asks} warm-up asks)`);
+          }
+        }
+        // Firefox's memory each way, each in a fresh event page (suspended, then restarted by the questions), so
+        // that neither holds what the other left (a WebAssembly memory never shrinks). A suspended page's memory is
+        // freed some time later: each way is measured twice, in turn, and the lower reading kept.
+        const fresh = async (kind: 'page' | 'workers') => {
+          await setThreads(kind === 'page' ? '1' : undefined);
+          await untilSuspended();
+          for (const item of items) await ask(item);
+          const bytes = await settledPss(pid);
+          log(`memory, ${kind === 'page' ? 'one session in the event page' : `${workers} session workers`}, fresh event page: ${((bytes ?? 0) / 1e6).toFixed(0)} MB`);
+          return bytes;
+        };
+        const lower = (a: number | undefined, b: number | undefined) => (a === undefined ? b : b === undefined ? a : Math.min(a, b));
+        for (let i = 0; i < 2; i++) {
+          workersBytes = lower(workersBytes, await fresh('workers'));
+          heapBytesPerWorker = (await workersStatus(asker))?.stats?.heapBytesPerWorker ?? heapBytesPerWorker;
+          pageBytes = lower(pageBytes, await fresh('page'));
+        }
+      } finally {
+        await setThreads(undefined);
+      }
+      const memory =
+        workersBytes !== undefined && pageBytes !== undefined
+          ? { workersBytes, pageBytes, onnxBytes, heapBytesPerWorker, method: 'the sum of PSS over the Firefox processes from /proc (the median of 5 readings), each way in a fresh event page (suspended, then restarted by the warm questions, each asked once), twice in turn, the lower kept' }
+          : undefined;
+      if (memory) log(`memory: ${(memory.workersBytes / 1e6).toFixed(0)} MB with the workers, ${(memory.pageBytes / 1e6).toFixed(0)} MB with one session in the event page (ONNX file ${(onnxBytes / 1e6).toFixed(1)} MB; each worker's WebAssembly memory ${memory.heapBytesPerWorker.map((b) => (b / 1e6).toFixed(0)).join(' / ')} MB)`);
+      sessions = { workers, rowsPerWorker: status?.stats?.rowsPerWorker ?? [], compare: { rounds, workers: stats(times.workers), page: stats(times.page) }, ...(memory ? { memory } : {}) };
+    }
+
     return {
-      browser: `${version} (headless), event page, ${threads.postSharedMemory === 'ok' ? 'threads possible' : '1 WebAssembly thread'}`,
+      browser: `${version} (headless), event page, ${sessions ? `${sessions.workers} session workers` : threads.postSharedMemory === 'ok' ? 'threads possible' : '1 WebAssembly thread'}`,
       questions: items.length,
       defaultBudget: DEFAULT_READ_BUDGET,
       warm: stats(warm.map((x) => x.ms)),
@@ -237,6 +381,7 @@ export async function benchFirefox(options: FirefoxBenchOptions): Promise<Firefo
       warmSamples: warm,
       coldSamples: cold.map(({ phases: _phases, ...s }) => s),
       ...(sampleAsks.length ? { sample: { seed, articles: byArticle.size, warm: stats(sampleAsks.map((x) => x.ms)), samples: sampleAsks } } : {}),
+      ...(sessions ? { sessions } : {}),
     };
   } finally {
     await fx?.close();
@@ -252,6 +397,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     warmupMs: quick ? 2000 : 20_000,
     articles: quick ? [0, 7] : [0, 7, 15, 23, 31, 39, 47],
     coldTrials: quick ? 1 : undefined,
+    compareRounds: process.env.BENCH_FX_COMPARE === undefined ? (quick ? 1 : 3) : Number(process.env.BENCH_FX_COMPARE),
     skipBuild: process.env.BENCH_SKIP_BUILD === '1',
   });
   console.log(JSON.stringify({ ...result, warmSamples: result.warmSamples.length, coldSamples: result.coldSamples.length }, null, 2));

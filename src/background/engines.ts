@@ -8,6 +8,7 @@ import { LensModel, type LoadStep, type ModelSource, type OnnxVariant } from '..
 import { loadPlan, modelSource } from '../shared/model-store.js';
 import { registryEntry } from '../shared/registry.js';
 import { mark } from '../shared/timeline.js';
+import { firefoxSessionPlan } from './inference.js';
 
 interface Job {
   requestId: string;
@@ -24,10 +25,14 @@ export interface ModelToLoad {
   load?: (onStep: (step: LoadStep) => void) => Promise<{ model: LensModel; variant: OnnxVariant; backend: string }>;
 }
 
-/** The model store's record and the precision setting (storage.local, which offscreen documents lack). */
+/**
+ * The model store's record and the precision setting (storage.local, which offscreen documents lack); in Firefox
+ * also where the session runs (Web Workers or the event page, per 'lens.threads': inference.ts).
+ */
 async function fromModelStore(modelId: string): Promise<ModelToLoad> {
   const { record, variant } = await loadPlan(modelId);
-  return { source: await modelSource(registryEntry(modelId), record), variant };
+  const source = await modelSource(registryEntry(modelId), record);
+  return __LENS_BROWSER__ === 'firefox' ? { source, variant, ...(await firefoxSessionPlan(source, variant)) } : { source, variant };
 }
 
 interface LoadedModel {

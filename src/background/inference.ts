@@ -8,9 +8,14 @@
 //
 // Choice: storage.local 'lens.threads' (read per request): 'auto' (default) = offscreen with threadsFor('auto')
 // where chrome.offscreen exists, '1' = the worker, '2'..'4' = offscreen with that many threads.
+// Firefox has no offscreen documents and no WebAssembly threads: its background runs the jobs, and the model's
+// session is a pool of dedicated Web Workers (session-workers.ts), one WebAssembly thread each, which runRows
+// splits each question's windows over: 'auto' = 2 workers, '2'..'4' = that many, '1' = one session in the event
+// page itself (as before; also the fallback, logged once, when the workers cannot load the model).
 import browser, { type Runtime } from 'webextension-polyfill';
 import { classify, zeroShot, type LabelScore } from '../engine/classify.js';
-import type { LensModel } from '../engine/model.js';
+import { LensModel, type ModelSource, type OnnxVariant } from '../engine/model.js';
+import { ModelSession, errorMessage, type SessionLike } from '../engine/runtime.js';
 import { PreparedDocument, answerDocument, type Passage } from '../engine/qa/document.js';
 import { chooseBackend, noOffscreenChoice } from '../shared/backend.js';
 import { broadcast } from '../shared/messaging.js';
@@ -19,7 +24,9 @@ import { precisionInUse } from '../shared/precision.js';
 import { isOffscreenProgress, type BackendStatusReply, type DocumentAnswers, type OffscreenModelRef, type OffscreenReplies, type OffscreenRequest, type OffscreenStatusReply, type ProgressEvent, type Reply } from '../shared/protocol.js';
 import { getSettings } from '../shared/settings.js';
 import { mark, takeMarks } from '../shared/timeline.js';
-import type { EngineHost } from './engines.js';
+import { SESSION_WORKER_PATH, type FromSessionWorker } from '../workers/session-protocol.js';
+import type { EngineHost, ModelToLoad } from './engines.js';
+import { SessionWorkers, type SessionWorkersStats, type WorkerPort } from './session-workers.js';
 
 export const OFFSCREEN_PATH = 'src/offscreen/offscreen.html';
 export const THREADS_KEY = 'lens.threads';
@@ -157,6 +164,86 @@ export class LocalInference implements Inference {
     // a few pages are enough for follow-up questions; each holds tokens and an index
     while (this.prepared.size > 4) this.prepared.delete(this.prepared.keys().next().value as string);
   }
+}
+
+// ---- in Firefox's event page: the model's session in Web Workers ----
+
+/**
+ * Firefox: session workers for a 'lens.threads' value: 'auto' 2 (each holds its own copy of the model, so not one
+ * per core), '1' none (one session in the event page), '2'..'4' that many.
+ */
+export function sessionWorkersFor(setting: string, hardwareConcurrency: number): number {
+  const n = Number(setting);
+  if (setting !== 'auto' && Number.isInteger(n) && n >= 1) return Math.min(n, MAX_THREADS);
+  return hardwareConcurrency === 1 ? 1 : 2;
+}
+
+/** why models run in the event page although workers were asked for (set once; then for this background's life) */
+let workersFallback: string | undefined;
+/** the last pool created (a diagnostic for tests and the bench) */
+let lastPool: SessionWorkers | undefined;
+/** onnxruntime-web's WebAssembly module as the first session worker compiled it: later pools (another model, a reload) start from it */
+let compiledModule: WebAssembly.Module | undefined;
+
+function noteWorkersFallback(reason: string): void {
+  if (workersFallback === undefined) console.warn(`Lens: running models in the event page (1 thread): ${reason}`);
+  workersFallback = reason;
+}
+
+/** A dedicated module worker running src/workers/session-worker.ts (built to SESSION_WORKER_PATH for Firefox). */
+function spawnSessionWorker(index: number): WorkerPort {
+  const worker = new Worker(browser.runtime.getURL(SESSION_WORKER_PATH), { type: 'module', name: `lens-session-${index}` });
+  return {
+    post: (message, transfer) => worker.postMessage(message, transfer),
+    onMessage: (listener) => worker.addEventListener('message', (event: MessageEvent<FromSessionWorker>) => listener(event.data)),
+    onError: (listener) => {
+      worker.addEventListener('error', (event) => {
+        event.preventDefault();
+        listener(event.message || 'the worker script could not run');
+      });
+      worker.addEventListener('messageerror', () => listener('a message from the worker could not be read'));
+    },
+    terminate: () => worker.terminate(),
+  };
+}
+
+/**
+ * Firefox: how the EngineHost loads a model here (engines.ts asks per request). 'backend' names where its session
+ * runs, so a changed 'lens.threads' reloads the model (the other copy released first); after a fallback the plan
+ * says 'page', which is what was loaded, and the model is not loaded again.
+ */
+export async function firefoxSessionPlan(source: ModelSource, variant: OnnxVariant): Promise<Pick<ModelToLoad, 'backend' | 'load'>> {
+  const workers = sessionWorkersFor(await threadsSetting(), navigator.hardwareConcurrency);
+  if (workers <= 1 || workersFallback !== undefined) return { backend: 'page' };
+  const planned = `workers-${workers}`;
+  return {
+    backend: planned,
+    load: async (onStep) => {
+      let backend = planned;
+      // the workers start their WebAssembly runtimes now, while the model's files are read
+      const pool = SessionWorkers.start(workers, spawnSessionWorker, {
+        module: compiledModule,
+        onModule: (module) => (compiledModule ??= module),
+        onLost: (reason) => noteWorkersFallback(`the session workers stopped (${reason})`),
+      });
+      const createSession = async (bytes: Uint8Array): Promise<SessionLike> => {
+        try {
+          lastPool = await pool.create(bytes);
+          return lastPool;
+        } catch (err) {
+          noteWorkersFallback(errorMessage(err));
+          backend = 'page';
+          return ModelSession.create(bytes, { numThreads: 1 });
+        }
+      };
+      try {
+        return { model: await LensModel.load(source, { variant, onStep, createSession }), variant, backend };
+      } catch (err) {
+        await pool.release();
+        throw err;
+      }
+    },
+  };
 }
 
 // ---- in the offscreen document (Chrome) ----
@@ -494,5 +581,13 @@ if (__LENS_BROWSER__ === 'chrome' && 'ServiceWorkerGlobalScope' in globalThis) {
       await ensureDocument(threadsFor(await threadsSetting(), navigator.hardwareConcurrency));
       return sendOffscreen({ type: 'offscreen/logits', ...(await modelRef(modelId)), question, context });
     },
+  };
+}
+
+// In Firefox's event page: which session the models run on, for end-to-end tests and the bench (read from an
+// extension page through browser.extension.getViews()).
+if (__LENS_BROWSER__ === 'firefox') {
+  (globalThis as { lensInference?: unknown }).lensInference = {
+    sessionWorkers: (): { fallbackReason: string | undefined; stats: SessionWorkersStats | undefined } => ({ fallbackReason: workersFallback, stats: lastPool?.stats() }),
   };
 }

@@ -2,7 +2,7 @@
 // (config.json, tokenizer files, an ONNX file) through a ModelSource, so the same code loads a folder on disk
 // (CLI), files in the extension package, Cache Storage or a download.
 import { BertTokenizer, Vocab, type BertTokenizerOptions } from './tokenizer/index.js';
-import { ModelSession, initRuntime, type RuntimeOptions, errorMessage } from './runtime.js';
+import { ModelSession, initRuntime, type RuntimeOptions, type SessionLike, errorMessage } from './runtime.js';
 import { buildOnnxFromCheckpointSync } from './graph/index.js';
 import { readCheckpoint } from './checkpoint.js';
 
@@ -33,6 +33,8 @@ export interface LoadOptions extends RuntimeOptions {
   /** which ONNX file to use; default: fp32, falling back to quantized when that is all there is */
   variant?: OnnxVariant;
   onStep?: (step: LoadStep) => void;
+  /** creates the session from the ONNX bytes instead of ModelSession.create here (e.g. a host's pool of Web Workers) */
+  createSession?: (bytes: Uint8Array) => Promise<SessionLike>;
 }
 
 export class LensModel {
@@ -40,7 +42,7 @@ export class LensModel {
     readonly name: string,
     readonly config: ModelConfig,
     readonly tokenizer: BertTokenizer,
-    readonly session: ModelSession,
+    readonly session: SessionLike,
     readonly onnxFile: string,
     readonly task: TaskKind,
   ) {}
@@ -48,7 +50,7 @@ export class LensModel {
   static async load(source: ModelSource, options: LoadOptions = {}): Promise<LensModel> {
     // the WebAssembly runtime starts (compiles, starts its threads) while the files are read
     // (the default WebAssembly build only: another build, e.g. WebGPU's, starts in ModelSession.create)
-    const usesDefaultRuntime = options.ort === undefined && (options.executionProvider ?? 'wasm') === 'wasm';
+    const usesDefaultRuntime = !options.createSession && options.ort === undefined && (options.executionProvider ?? 'wasm') === 'wasm';
     const runtime = (usesDefaultRuntime ? initRuntime(options) : Promise.resolve()).then(() => options.onStep?.('runtime'));
     runtime.catch(() => undefined);
     const configJson = await readJson(source, 'config.json', true);
@@ -64,7 +66,7 @@ export class LensModel {
     const { path, bytes } = await onnx;
     // a failed start is retried (and reported) by ModelSession.create
     await runtime.catch(() => undefined);
-    const session = await ModelSession.create(bytes, options);
+    const session = await (options.createSession ? options.createSession(bytes) : ModelSession.create(bytes, options));
     options.onStep?.('session');
     try {
       const task = detectTask(session, source.name);
@@ -89,7 +91,7 @@ export class LensModel {
   }
 }
 
-function detectTask(session: ModelSession, name: string): TaskKind {
+function detectTask(session: SessionLike, name: string): TaskKind {
   const outs = session.outputNames;
   if (outs.includes('start_logits') && outs.includes('end_logits')) return 'qa';
   if (outs.includes('logits')) return 'classify';

@@ -36,6 +36,21 @@ const TINY_MODEL = new Uint8Array([
   1, 121, 18, 10, 10, 8, 8, 1, 18, 4, 10, 2, 8, 1, 66, 4, 10, 0, 16, 14,
 ]);
 
+/**
+ * What the engine needs of a loaded model: a ModelSession, or a host's stand-in for one (e.g. Firefox's pool of
+ * Web Workers, each with its own session of the same model), which may run several batches at once.
+ */
+export interface SessionLike {
+  readonly inputs: readonly TensorInput[];
+  readonly outputNames: readonly string[];
+  readonly executionProvider: ExecutionProvider;
+  /** model runs that make progress at once (1: a run waits for the one before); runRows keeps this many in flight */
+  readonly parallelism: number;
+  hasInput(name: string): boolean;
+  run(feeds: Record<string, Int32Array>, batch: number, seqLen: number, outputs: readonly string[]): Promise<Record<string, FloatOutput>>;
+  release(): Promise<void>;
+}
+
 let runtimeReady: Promise<void> | undefined;
 
 /**
@@ -56,7 +71,10 @@ export function initRuntime(options: RuntimeOptions = {}): Promise<void> {
 }
 
 /** A loaded ONNX model: created once from bytes, reused, released explicitly. */
-export class ModelSession {
+export class ModelSession implements SessionLike {
+  /** onnxruntime-web runs one model call at a time per session */
+  readonly parallelism = 1;
+
   private constructor(
     private readonly session: ort.InferenceSession,
     readonly inputs: readonly TensorInput[],
