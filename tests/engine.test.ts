@@ -180,6 +180,19 @@ test('early exit: reading stops after the first windows when one is sure of its 
   }
 });
 
+test('early-exit steps: about one full window of tokens each; with two lanes a step closes only at an even count', () => {
+  // nine 110-token windows: 3 fit in 384 tokens
+  const windows = Array<number>(9).fill(110);
+  assert.deepEqual(earlyExitSteps(windows), [3, 3, 3]);
+  // two sessions side by side read 4 windows in the time of 3 (2 + 2 against 2 + 1)
+  assert.deepEqual(earlyExitSteps(windows, 2), [4, 4, 1]);
+  assert.deepEqual(earlyExitSteps(windows, 1.5), [3, 3, 3], 'lanes are whole sessions');
+  // a window over the step's tokens is still read whole, alone or as the lanes' pair
+  assert.deepEqual(earlyExitSteps([384, 384, 384]), [1, 1, 1]);
+  assert.deepEqual(earlyExitSteps([384, 384, 384], 2), [2, 1]);
+  assert.deepEqual(earlyExitSteps([], 2), []);
+});
+
 test('window confidence is the span probability of the best admissible span', async () => {
   const m = await load(qaFiles);
   try {

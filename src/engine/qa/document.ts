@@ -222,13 +222,19 @@ function tokensCovered(chunks: readonly Chunk[]): number {
   return total;
 }
 
-/** Window counts of the early-exit steps: whole windows, about EARLY_EXIT_TOKENS each, at least one. */
-export function earlyExitSteps(windowTokens: readonly number[]): number[] {
+/**
+ * Window counts of the early-exit steps: whole windows, about EARLY_EXIT_TOKENS each, at least one. With
+ * `lanes` sessions reading side by side (Firefox's workers) a step closes only at a multiple of the lanes: a
+ * step of 3 windows on 2 lanes takes as long as one of 4, so the fourth is read in that time, not in a step of
+ * its own later.
+ */
+export function earlyExitSteps(windowTokens: readonly number[], lanes = 1): number[] {
+  const align = Math.max(1, Math.floor(lanes));
   const steps: number[] = [];
   let count = 0;
   let tokens = 0;
   for (const t of windowTokens) {
-    if (count && tokens + t > EARLY_EXIT_TOKENS) {
+    if (count && count % align === 0 && tokens + t > EARLY_EXIT_TOKENS) {
       steps.push(count);
       count = 0;
       tokens = 0;
@@ -277,7 +283,7 @@ export async function answerDocument(model: LensModel, question: string, doc: Pr
     return { window, context: section.context, offset: section.offset };
   });
   const exitAt = options.earlyExit ?? DEFAULT_EARLY_EXIT;
-  const steps = exitAt > 0 && exitAt < 1 ? earlyExitSteps(items.map((i) => i.window.inputIds.length)) : [items.length];
+  const steps = exitAt > 0 && exitAt < 1 ? earlyExitSteps(items.map((i) => i.window.inputIds.length), model.session.parallelism) : [items.length];
   const logits: WindowLogits[] = [];
   let exitedEarly = false;
   let first = 0;
