@@ -195,7 +195,7 @@ function limitsSection(r: BenchResults): string[] {
   }
   const worker = r.browser?.pageQa?.alternatives?.find((x) => x.label.startsWith('service worker'))?.warm.median;
   if (worker !== undefined && warm !== undefined) {
-    out.push(`- **Threads**: Chrome's service worker cannot start WebAssembly threads; the offscreen document runs 2. Page QA warm: ${ms(warm)} there vs ${ms(worker)} in the service worker (${ratio(warm, worker)}, the message hop to the offscreen document included). Per window, 2 threads take ${ratio(int8x2, int8x1)} of 1 thread's time (int8; fp32: ${ratio(fp32x2, fp32x1)}); the machine has 2 cores, so that is the ceiling here. Firefox has no offscreen documents and stays at 1 thread.`);
+    out.push(`- **Threads**: Chrome's service worker cannot start WebAssembly threads; the offscreen document runs 2. Page QA warm: ${ms(warm)} there vs ${ms(worker)} in the service worker (${ratio(warm, worker)}, the message hop to the offscreen document included). Per window, 2 threads take ${ratio(int8x2, int8x1)} of 1 thread's time (int8; fp32: ${ratio(fp32x2, fp32x1)}); the machine has 2 cores, so that is the ceiling here. Firefox has no offscreen documents and no cross-origin isolation, so 1 thread a session: it runs two sessions in Web Workers and splits a question's windows over them (Firefox ESR section).`);
   }
   const n = (k: string) => at384(r.native?.[k]);
   if (int8x2 !== undefined && n('int8-2') !== undefined) {
