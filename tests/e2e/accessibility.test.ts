@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
 import { e2eBuild } from './harness/build.js';
-import { chromiumUnavailable, launchChromium, type LensChromium } from './harness/chromium.js';
+import { applyColorScheme, chromiumUnavailable, launchChromium, type LensChromium } from './harness/chromium.js';
 import { prepareHub } from './harness/models.js';
 import { startTestServer, type TestServer } from './harness/server.js';
 import { setHub } from './harness/store.js';
@@ -20,7 +20,7 @@ const BLOCKING = new Set(['serious', 'critical']);
 async function audit(p: Page, state: string): Promise<void> {
   const backgrounds = new Set<string>();
   for (const scheme of ['light', 'dark'] as const) {
-    await p.emulateMedia({ colorScheme: scheme });
+    await applyColorScheme(p, scheme);
     // the scheme really applies (the audit of "dark" checks dark colours)
     assert.equal(await p.evaluate(() => matchMedia('(prefers-color-scheme: dark)').matches), scheme === 'dark');
     backgrounds.add(await p.evaluate(() => getComputedStyle(document.body).backgroundColor));

@@ -17,7 +17,7 @@ import type { AskReply, ContentReplies, ContentRequest, ExtractReply, Reply } fr
 import { MAX_READ_CHARS } from '../../src/shared/protocol.js';
 import { DEFAULT_SETTINGS } from '../../src/shared/settings-values.js';
 import { ENCRYPTED_SENTENCE, TWO_COLUMN, corruptPdf, encryptedPdf, imageOnlyPdf, longPdf, longPdfFact, notAPdf, pdfTextForTest, twoColumnPdf } from '../helpers/pdf-fixtures.js';
-import { chromiumUnavailable, screenshotDir } from './harness/chromium.js';
+import { applyColorScheme, chromiumUnavailable, screenshotDir } from './harness/chromium.js';
 import { e2eBuild } from './harness/build.js';
 import { firefoxUnavailable, launchFirefox, type LensFirefox } from './harness/firefox.js';
 import { prepareHub } from './harness/models.js';
@@ -244,7 +244,7 @@ describe('the Lens reader in Chromium', { skip: chromiumUnavailable() }, () => {
 
   test('the reader passes axe (light and dark), its controls reachable by keyboard', async () => {
     for (const scheme of ['light', 'dark'] as const) {
-      await reader.emulateMedia({ colorScheme: scheme });
+      await applyColorScheme(reader, scheme);
       const { violations } = await new AxeBuilder({ page: reader }).analyze();
       assert.deepEqual(violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`), [], scheme);
     }

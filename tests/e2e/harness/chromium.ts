@@ -65,10 +65,33 @@ export function screenshotDir(): string {
   return dir;
 }
 
+/**
+ * Runs in the page: resolves once the transitions a colour-scheme switch starts have ended (at most 2 s). Lens's
+ * answers fade their background over 0.12 s while their text colour changes at once, so an audit taken mid-way
+ * measures a contrast nobody sees (the side panel's dark audit failed so once in CI).
+ */
+export async function transitionsSettled(): Promise<void> {
+  const g = globalThis as unknown as {
+    requestAnimationFrame(callback: () => void): number;
+    document: { getAnimations(): Array<{ finished: Promise<unknown> }> };
+  };
+  const settled = new Promise<void>((resolve) => {
+    // the switch's transitions start at the next style update: two frames later they are listed
+    g.requestAnimationFrame(() => g.requestAnimationFrame(() => resolve()));
+  }).then(() => Promise.all(g.document.getAnimations().map((a) => a.finished.catch(() => undefined))));
+  await Promise.race([settled, new Promise((resolve) => setTimeout(resolve, 2000))]);
+}
+
+/** Switches the page's colour scheme and waits for its transitions to end (transitionsSettled). */
+export async function applyColorScheme(page: Page, scheme: 'light' | 'dark'): Promise<void> {
+  await page.emulateMedia({ colorScheme: scheme });
+  await page.evaluate(transitionsSettled);
+}
+
 /** A page in the light and the dark colour scheme: test-results/screenshots/{name}-light.png, -dark.png */
 export async function screenshotBothSchemes(page: Page, name: string): Promise<void> {
   for (const scheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme: scheme });
+    await applyColorScheme(page, scheme);
     await page.screenshot({ path: join(screenshotDir(), `${name}-${scheme}.png`), fullPage: true });
   }
   await page.emulateMedia({ colorScheme: 'light' });

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { CDPSession } from 'playwright-core';
-import type { LensChromium } from './chromium.js';
+import { transitionsSettled, type LensChromium } from './chromium.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -170,6 +170,7 @@ export class SidePanel {
 
   async colorScheme(scheme: 'light' | 'dark'): Promise<void> {
     await this.send('Emulation.setEmulatedMedia', { features: [{ name: 'prefers-color-scheme', value: scheme }] });
+    await this.evaluate(transitionsSettled);
   }
 
   /** axe-core's violations of the panel as it is now. */
