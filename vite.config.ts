@@ -9,11 +9,12 @@ import { crx, type ManifestV3Export } from '@crxjs/vite-plugin';
 import { copyFileSync, cpSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, defineConfig, type Plugin } from 'vite';
+import { build, defineConfig, type BuildOptions, type Plugin } from 'vite';
 import { BUILT_ONNX_PATH, checkModelFolder, isCheckpointFile, modelFolderFiles } from './src/shared/model-files.js';
 import { SESSION_WORKER_PATH } from './src/workers/session-protocol.js';
 
 type Browser = 'chrome' | 'firefox';
+type OutputOptions = Exclude<NonNullable<NonNullable<BuildOptions['rollupOptions']>['output']>, readonly unknown[]>;
 
 const GECKO_ID = 'lens@mobilebert-lens.dev';
 
@@ -58,6 +59,27 @@ function manifestFor(browser: Browser): ManifestV3Export {
   return source;
 }
 
+/** Builds one source entry on its own into outDir, beside the extension's bundle (no chunk shared with it). */
+async function buildApart(outDir: string, define: Record<string, string>, alias: Array<{ find: RegExp; replacement: string }>, source: string, output: OutputOptions, chunkSizeWarningLimit?: number): Promise<void> {
+  await build({
+    configFile: false,
+    logLevel: 'warn',
+    publicDir: false,
+    define,
+    resolve: { alias },
+    build: {
+      outDir,
+      emptyOutDir: false,
+      copyPublicDir: false,
+      target: 'es2022',
+      minify: false,
+      sourcemap: false,
+      chunkSizeWarningLimit,
+      rollupOptions: { input: resolve(import.meta.dirname, source), output },
+    },
+  });
+}
+
 /**
  * Builds each content script as one self-contained classic script (an IIFE with its imports inlined) and lists
  * it in the written manifest. crxjs would instead inject a small loader that import()s the script's ES module
@@ -73,26 +95,8 @@ function contentScripts(outDir: string, browser: Browser, define: Record<string,
     async closeBundle() {
       const scripts = sourceContentScripts();
       for (const source of new Set(scripts.flatMap((c) => c.js))) {
-        await build({
-          configFile: false,
-          logLevel: 'warn',
-          publicDir: false,
-          define,
-          resolve: { alias },
-          build: {
-            outDir,
-            emptyOutDir: false,
-            copyPublicDir: false,
-            target: 'es2022',
-            minify: false,
-            sourcemap: false,
-            rollupOptions: {
-              input: resolve(import.meta.dirname, source),
-              // the module's exports (used by unit tests) are not needed in the page
-              output: { format: 'iife', entryFileNames: builtScriptPath(source), exports: 'none' },
-            },
-          },
-        });
+        // the module's exports (used by unit tests) are not needed in the page
+        await buildApart(outDir, define, alias, source, { format: 'iife', entryFileNames: builtScriptPath(source), exports: 'none' });
       }
       const manifestPath = join(outDir, 'manifest.json');
       const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Record<string, unknown>;
@@ -117,33 +121,21 @@ function sessionWorker(outDir: string, browser: Browser, define: Record<string, 
     apply: 'build',
     async closeBundle() {
       if (browser !== 'firefox') return;
-      await build({
-        configFile: false,
-        logLevel: 'warn',
-        publicDir: false,
+      // onnxruntime-web in a chunk of its own, as in the extension's build (assets/ort-*.js)
+      await buildApart(
+        outDir,
         define,
-        resolve: { alias },
-        build: {
-          outDir,
-          emptyOutDir: false,
-          copyPublicDir: false,
-          target: 'es2022',
-          minify: false,
-          sourcemap: false,
-          chunkSizeWarningLimit: 20000,
-          rollupOptions: {
-            input: resolve(import.meta.dirname, 'src/workers/session-worker.ts'),
-            // onnxruntime-web in a chunk of its own, as in the extension's build (assets/ort-*.js)
-            output: {
-              format: 'es',
-              entryFileNames: SESSION_WORKER_PATH,
-              chunkFileNames: 'assets/[name]-[hash].js',
-              assetFileNames: 'assets/[name]-[hash][extname]',
-              codeSplitting: { groups: [{ name: 'ort', test: /[\\/]node_modules[\\/]onnxruntime-web[\\/]/ }] },
-            },
-          },
+        alias,
+        'src/workers/session-worker.ts',
+        {
+          format: 'es',
+          entryFileNames: SESSION_WORKER_PATH,
+          chunkFileNames: 'assets/[name]-[hash].js',
+          assetFileNames: 'assets/[name]-[hash][extname]',
+          codeSplitting: { groups: [{ name: 'ort', test: /[\\/]node_modules[\\/]onnxruntime-web[\\/]/ }] },
         },
-      });
+        20000,
+      );
     },
   };
 }
